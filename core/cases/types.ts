@@ -1,0 +1,237 @@
+/**
+ * The records of case management: alerts, incidents and their timelines, users and their
+ * credentials, the audit log, playbook runs and the desired state of blocks. CaseStore holds
+ * them; timestamps are ISO-8601 UTC strings as `Date.prototype.toISOString()` writes them, so
+ * they sort as text.
+ */
+
+/** Severity, from Sigma's `level`. */
+export type Severity = 'informational' | 'low' | 'medium' | 'high' | 'critical';
+
+/** Severities from least to most severe. */
+export const SEVERITIES: readonly Severity[] = ['informational', 'low', 'medium', 'high', 'critical'];
+
+/** Triage state of an alert. */
+export type AlertStatus = 'new' | 'acknowledged' | 'in_progress' | 'closed';
+
+/** Lifecycle of an incident. */
+export type IncidentStatus = 'new' | 'acknowledged' | 'investigating' | 'contained' | 'resolved' | 'closed';
+
+/** The verdict given when an incident or alert is closed. */
+export type Verdict = 'true_positive' | 'false_positive' | 'benign';
+
+/** Roles, least to most privileged; enforced per API route. */
+export type Role = 'viewer' | 'analyst' | 'responder' | 'approver' | 'admin';
+
+/** Every role. */
+export const ROLES: readonly Role[] = ['viewer', 'analyst', 'responder', 'approver', 'admin'];
+
+/** Why a rule fired: the named selections that matched and the values that made them match. */
+export interface AlertExplanation {
+  readonly selections: readonly string[];
+  readonly matches: readonly { readonly field: string; readonly value: string }[];
+  /** Free-form detail from correlation rules (the count, the distinct values, the sequence). */
+  readonly correlation?: Readonly<Record<string, unknown>>;
+}
+
+/** A detection, deduplicated: repeats within the window raise `count` and `lastSeen`. */
+export interface Alert {
+  /** Deterministic: derived from the dedup key and the window the alert opened in. */
+  readonly id: string;
+  /** Rule id plus grouping field values; equal keys within the window are one alert. */
+  readonly dedupKey: string;
+  readonly ruleId: string;
+  readonly ruleTitle: string;
+  /** The rule's author, shown with every alert as the Detection Rule License requires. */
+  readonly ruleAuthor?: string;
+  readonly severity: Severity;
+  readonly riskScore: number;
+  readonly status: AlertStatus;
+  readonly verdict?: Verdict;
+  readonly assignee?: string;
+  readonly incidentId?: string;
+  readonly count: number;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  /** Entity fields of the triggering events (`source.ip`, `user.name`, `host.name`, ...). */
+  readonly entities: Readonly<Record<string, string>>;
+  /** Ids of the triggering events, oldest first, capped (the count says how many there were). */
+  readonly eventIds: readonly string[];
+  readonly explanation: AlertExplanation;
+  readonly tags: readonly string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** An observable of an incident: an address, account, host, hash, domain or URL. */
+export interface Observable {
+  readonly type: 'ip' | 'user' | 'host' | 'hash' | 'domain' | 'url' | 'other';
+  readonly value: string;
+  readonly note?: string;
+}
+
+/** A task on an incident's checklist. */
+export interface IncidentTask {
+  readonly id: string;
+  readonly title: string;
+  readonly done: boolean;
+  readonly assignee?: string;
+}
+
+/** A group of alerts about one entity or one story, worked by analysts. */
+export interface Incident {
+  readonly id: string;
+  readonly title: string;
+  readonly status: IncidentStatus;
+  readonly severity: Severity;
+  readonly assignee?: string;
+  readonly tags: readonly string[];
+  /** The entity the incident groups by (`source.ip` = 203.0.113.7), when grouped automatically. */
+  readonly entity?: { readonly field: string; readonly value: string };
+  readonly alertIds: readonly string[];
+  readonly observables: readonly Observable[];
+  readonly tasks: readonly IncidentTask[];
+  readonly verdict?: Verdict;
+  readonly acknowledgedAt?: string;
+  readonly resolvedAt?: string;
+  readonly closedAt?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** One thing that happened to an incident: its timeline is these, oldest first. */
+export interface TimelineEntry {
+  /** Deterministic when written by a job, so a retried job writes it once. */
+  readonly id: string;
+  readonly incidentId: string;
+  readonly at: string;
+  /** A user id, or `system`, or `playbook:<id>`. */
+  readonly actor: string;
+  readonly kind:
+    | 'created'
+    | 'status'
+    | 'assignment'
+    | 'comment'
+    | 'alert_linked'
+    | 'alert_unlinked'
+    | 'action'
+    | 'task'
+    | 'observable'
+    | 'merge'
+    | 'split'
+    | 'sla';
+  /** Markdown for comments; a short sentence otherwise. */
+  readonly body?: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** A person who signs in to the console or API. */
+export interface User {
+  /** The username lower-cased: unique by construction. */
+  readonly id: string;
+  readonly username: string;
+  readonly displayName?: string;
+  readonly email?: string;
+  readonly roles: readonly Role[];
+  /** A memory-hard hash (argon2id); absent for users who sign in only through OIDC. */
+  readonly passwordHash?: string;
+  readonly disabled: boolean;
+  readonly lastLoginAt?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** An API token: only its hash is stored; the secret is shown once at creation. */
+export interface ApiToken {
+  readonly id: string;
+  readonly name: string;
+  readonly userId: string;
+  /** SHA-256 of the secret, hex. Tokens are long random strings, so a fast hash suffices. */
+  readonly secretHash: string;
+  /** Roles the token may use: a subset of its user's. */
+  readonly roles: readonly Role[];
+  readonly revoked: boolean;
+  readonly expiresAt?: string;
+  readonly lastUsedAt?: string;
+  readonly createdAt: string;
+}
+
+/** A console session; the cookie holds the secret, the store its hash as the id. */
+export interface Session {
+  /** SHA-256 of the session secret, hex. */
+  readonly id: string;
+  readonly userId: string;
+  /** SHA-256 of the session's CSRF token, hex. */
+  readonly csrfHash: string;
+  readonly createdAt: string;
+  readonly lastSeenAt: string;
+  readonly expiresAt: string;
+  readonly ip?: string;
+  readonly userAgent?: string;
+}
+
+/** One change of state, written once and never altered. */
+export interface AuditEntry {
+  readonly id: string;
+  readonly at: string;
+  /** A user id, `token:<id>`, `system`, or `playbook:<id>`. */
+  readonly actor: string;
+  /** Dotted verb: `alert.status`, `rule.enable`, `run.approve`, `user.create`, `auth.login`. */
+  readonly action: string;
+  readonly target?: { readonly type: string; readonly id: string };
+  readonly outcome: 'success' | 'failure';
+  /** Never holds secrets. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** Status of a playbook run or one of its steps. */
+export type RunStatus = 'pending_approval' | 'queued' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'skipped' | 'cancelled';
+
+/** One step of a playbook run. */
+export interface RunStep {
+  readonly id: string;
+  readonly action: string;
+  readonly status: RunStatus;
+  readonly dryRun: boolean;
+  readonly attempts: number;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly result?: Readonly<Record<string, unknown>>;
+  readonly error?: string;
+  readonly approvedBy?: string;
+  readonly rejectedBy?: string;
+  readonly reason?: string;
+}
+
+/** One execution of a playbook for an alert or incident. */
+export interface PlaybookRun {
+  /** Deterministic from the playbook and the trigger, so a duplicate trigger is one run. */
+  readonly id: string;
+  readonly playbookId: string;
+  readonly trigger: { readonly alertId?: string; readonly incidentId?: string };
+  readonly status: RunStatus;
+  readonly steps: readonly RunStep[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * The desired state of one block or disabled account. Undo is scheduled when the block is made
+ * and also re-derived from these records, so a lost job cannot leave a stale block.
+ */
+export interface BlockState {
+  /** `<driver>:<target>`: one record per target per enforcement point. */
+  readonly id: string;
+  readonly kind: 'ip' | 'account';
+  /** An IP address or CIDR for kind ip, an account name for kind account. */
+  readonly target: string;
+  readonly driver: string;
+  readonly state: 'active' | 'released';
+  readonly reason: string;
+  /** `run:<id>` or a user id. */
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly expiresAt?: string;
+  readonly releasedAt?: string;
+}

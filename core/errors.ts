@@ -1,0 +1,144 @@
+/**
+ * The error catalogue: every error Watchpost throws carries one of these codes.
+ *
+ * Three intents, after n8n's error classes:
+ * - {@link UserError}: bad config, rule or request; report it with its location, never retry.
+ * - {@link OperationalError}: a dependency is down or slow; log at warn, retry with backoff.
+ * - {@link UnexpectedError}: a bug; crash and let the supervisor restart.
+ *
+ * `docs/errors.md` documents every code; `core/errors.test.ts` keeps the two in step.
+ */
+
+/** Every error code with its intent and a one-line meaning (the same line docs/errors.md shows). */
+export const ERROR_CATALOGUE = {
+  WATCHPOST_ERR_CONFIG_PARSE: { intent: 'user', summary: 'The configuration file is not valid YAML.' },
+  WATCHPOST_ERR_CONFIG_INVALID: {
+    intent: 'user',
+    summary: 'The configuration has unknown keys, wrong types or missing values; every problem is listed with its file:line.',
+  },
+  WATCHPOST_ERR_CONFIG_READ: { intent: 'user', summary: 'The configuration file cannot be read.' },
+  WATCHPOST_ERR_CLI_USAGE: { intent: 'user', summary: 'A command-line argument is missing or malformed.' },
+  WATCHPOST_ERR_STORE_CONFLICT: {
+    intent: 'user',
+    summary: 'A record was changed by someone else since it was read (optimistic concurrency), or its id already exists.',
+  },
+  WATCHPOST_ERR_STORE_NOT_FOUND: { intent: 'user', summary: 'The record asked for does not exist.' },
+  WATCHPOST_ERR_STORE_INVALID_QUERY: {
+    intent: 'user',
+    summary: 'A query asks for something the store cannot answer (bad field, range or size).',
+  },
+  WATCHPOST_ERR_STORE_INVALID_EVENT: {
+    intent: 'user',
+    summary: 'An event handed to the event store lacks its id or @timestamp.',
+  },
+  WATCHPOST_ERR_STORE_UNAVAILABLE: {
+    intent: 'operational',
+    summary: 'A store backend (SQLite file, Elasticsearch) cannot be reached or refused the request; retry with backoff.',
+  },
+  WATCHPOST_ERR_STORE_BACKPRESSURE: {
+    intent: 'operational',
+    summary: 'Elasticsearch kept answering 429 (too many requests) after every retry; slow down and retry later.',
+  },
+  WATCHPOST_ERR_QUEUE_UNAVAILABLE: {
+    intent: 'operational',
+    summary: 'The job queue backend (SQLite file, Redis) cannot be reached; retry with backoff.',
+  },
+  WATCHPOST_ERR_QUEUE_INVALID_JOB: {
+    intent: 'user',
+    summary: 'A job was added with a bad id, name, payload or option.',
+  },
+  WATCHPOST_ERR_QUEUE_CLOSED: { intent: 'user', summary: 'The job queue was used after close().' },
+  WATCHPOST_ERR_JOB_PERMANENT: {
+    intent: 'user',
+    summary: 'A job handler failed in a way that retrying cannot fix; the job fails without further attempts.',
+  },
+  WATCHPOST_ERR_CORRELATION_UNAVAILABLE: {
+    intent: 'operational',
+    summary: 'The correlation store (Redis) cannot be reached; retry with backoff.',
+  },
+  WATCHPOST_ERR_BACKEND_NOT_CONFIGURED: {
+    intent: 'user',
+    summary: 'A backend was selected whose connection settings are missing from the configuration.',
+  },
+  WATCHPOST_ERR_API_LISTEN: { intent: 'operational', summary: 'The API server cannot listen on its address (in use or not permitted).' },
+  WATCHPOST_ERR_INTERNAL: { intent: 'unexpected', summary: 'A bug: an invariant was broken. Please report it with the log.' },
+} as const satisfies Record<string, { intent: ErrorIntent; summary: string }>;
+
+/** What the receiver of an error should do with it. */
+export type ErrorIntent = 'user' | 'operational' | 'unexpected';
+
+/** One code of {@link ERROR_CATALOGUE}. */
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** Where in a file a problem is, 1-based. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** One located problem, e.g. a bad config key; several are reported together. */
+export interface Problem {
+  readonly message: string;
+  /** Dotted path of the offending key or field, when there is one. */
+  readonly path?: string;
+  readonly location?: SourceLocation;
+}
+
+/** Formats a location as `file:line:col`, the form editors and terminals make clickable. */
+export function formatLocation(location: SourceLocation): string {
+  return `${location.file}:${location.line}:${location.col}`;
+}
+
+/** Formats a problem as `file:line:col: message` (or just the message when it has no location). */
+export function formatProblem(problem: Problem): string {
+  return problem.location ? `${formatLocation(problem.location)}: ${problem.message}` : problem.message;
+}
+
+interface WatchpostErrorOptions {
+  readonly cause?: unknown;
+  readonly problems?: readonly Problem[];
+  /** Small, non-secret facts that help an operator (an index name, a job id). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** The base of every error Watchpost throws on purpose. */
+export abstract class WatchpostError extends Error {
+  abstract readonly intent: ErrorIntent;
+  readonly code: ErrorCode;
+  readonly problems: readonly Problem[];
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, options: WatchpostErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.problems = options.problems ?? [];
+    this.details = options.details ?? {};
+  }
+}
+
+/** Bad config, rule or request: report it with its location; retrying cannot help. */
+export class UserError extends WatchpostError {
+  readonly intent = 'user' as const;
+}
+
+/** A dependency is down or slow: log at warn and retry with backoff. */
+export class OperationalError extends WatchpostError {
+  readonly intent = 'operational' as const;
+}
+
+/** A bug: an invariant was broken. Crash and let the supervisor restart. */
+export class UnexpectedError extends WatchpostError {
+  readonly intent = 'unexpected' as const;
+}
+
+/** True when `error` is a Watchpost error with the given code. */
+export function hasCode(error: unknown, code: ErrorCode): error is WatchpostError {
+  return error instanceof WatchpostError && error.code === code;
+}
+
+/** True when retrying the failed operation later may succeed. */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof OperationalError;
+}

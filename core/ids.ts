@@ -1,0 +1,37 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Deterministic id from parts: the same parts always give the same id, so a replayed event, a
+ * retried job or a duplicate trigger lands on the same record. 32 hex characters of SHA-256
+ * (128 bits) over the parts joined by a separator that cannot occur inside a part's encoding.
+ */
+export function deterministicId(...parts: readonly (string | number)[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) {
+    const text = String(part);
+    hash.update(`${text.length}:${text};`);
+  }
+  return hash.digest('hex').slice(0, 32);
+}
+
+/** A random id: 32 hex characters (128 bits). */
+export function randomId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** A random secret for sessions and API tokens: 32 bytes, base64url. */
+export function randomSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** SHA-256 of a secret as hex, how tokens and sessions are stored. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Compares two hex digests in constant time. */
+export function digestsEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+}

@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: unit tests (no server) and integration tests (*.int.test.ts), which need the real
+// Elasticsearch and Redis that deploy/dev/services.sh starts. Both run in `npm test`.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{core,ingest,engine,playbooks,backends,api,reports,cli,test}/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', '**/node_modules/**', 'test/fixtures/**'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'int',
+          include: ['{core,ingest,engine,playbooks,backends,api,reports,cli,test}/**/*.int.test.ts'],
+          exclude: ['**/node_modules/**', 'test/fixtures/**'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // Integration suites share one Elasticsearch and one Redis; unique prefixes keep them apart,
+          // but on two cores running them one file at a time is faster and steadier.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
