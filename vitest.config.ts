@@ -22,7 +22,8 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Integration suites share one Elasticsearch and one Redis; unique prefixes keep them apart,
           // but on two cores running them one file at a time is faster and steadier.
-          fileParallelism: false,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],
