@@ -1,0 +1,40 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { ApiConfig } from '../core/config/schema.js';
+import type { Logger } from '../core/log.js';
+import { authGuard, type Authenticator } from './plugins/auth-guard.js';
+import { errorHandler } from './plugins/error-handler.js';
+import { healthRoutes, type HealthSource } from './routes/health/index.js';
+import { metricsRoutes } from './routes/metrics/index.js';
+
+/** What the API needs; the composition root in cli/ builds these. */
+export interface ApiDependencies {
+  readonly config: Readonly<ApiConfig>;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly metrics: Registry;
+  /** Every backend this process uses, probed by GET /api/health. */
+  readonly health: HealthSource;
+  /** Decides who a request comes from; without one, every protected route answers 401. */
+  readonly authenticate?: Authenticator;
+}
+
+/**
+ * Builds the Fastify app without listening, so tests drive it with `inject()`. Every route
+ * requires authentication unless it declares `config: { public: true }` (only GET /api/health
+ * and GET /metrics do).
+ */
+export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    bodyLimit: deps.config.bodyLimitBytes,
+    disableRequestLogging: true,
+    trustProxy: false,
+    return503OnClosing: true,
+  });
+  await app.register(errorHandler);
+  await app.register(authGuard, { authenticate: deps.authenticate });
+  await app.register(healthRoutes, { version: deps.version, health: deps.health });
+  await app.register(metricsRoutes, { registry: deps.metrics });
+  return app;
+}

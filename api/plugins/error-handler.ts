@@ -1,0 +1,28 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { WatchpostError } from '../../core/errors.js';
+
+const STATUS_BY_CODE: Partial<Record<string, number>> = {
+  WATCHPOST_ERR_STORE_NOT_FOUND: 404,
+  WATCHPOST_ERR_STORE_CONFLICT: 409,
+};
+
+/**
+ * Maps errors to one stable JSON shape `{ error, code?, message, problems? }`: user errors to 4xx
+ * with their problems, operational ones to 503, anything else to 500 without internals.
+ */
+export async function errorHandler(app: FastifyInstance): Promise<void> {
+  app.setErrorHandler((error: FastifyError | WatchpostError, request, reply) => {
+    if (error instanceof WatchpostError) {
+      const status = STATUS_BY_CODE[error.code] ?? (error.intent === 'user' ? 400 : error.intent === 'operational' ? 503 : 500);
+      if (status >= 500) request.log.warn({ err: error, code: error.code }, 'request failed');
+      return reply.code(status).send({ error: status >= 500 ? 'unavailable' : 'bad_request', code: error.code, message: error.message, problems: error.problems });
+    }
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'unexpected error in request');
+      return reply.code(500).send({ error: 'internal', message: 'internal error' });
+    }
+    return reply.code(status).send({ error: error.code ?? 'bad_request', message: error.message });
+  });
+}
+(errorHandler as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;

@@ -1,0 +1,97 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../core/config/load.js';
+import type { Config } from '../core/config/schema.js';
+import { formatProblem, WatchpostError } from '../core/errors.js';
+import { createLogger } from '../core/log.js';
+import { startRoles, type RoleName } from './roles.js';
+import { VERSION } from './version.js';
+
+/** The flags every command shares. */
+interface CommonOptions {
+  readonly config?: string;
+  readonly dataDir?: string;
+  readonly apiListen?: string;
+  readonly logLevel?: string;
+}
+
+function hostPort(value: string): string {
+  if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/.test(value)) throw new InvalidArgumentError('expected host:port, e.g. 127.0.0.1:8080');
+  return value;
+}
+
+function withCommonOptions(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'YAML configuration file (WATCHPOST_* environment variables override it)')
+    .option('--data-dir <dir>', 'directory of the embedded database, spool and checkpoints (default ./data)')
+    .option('--api-listen <host:port>', 'address of the HTTP API and console (default 127.0.0.1:8080)', hostPort)
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace');
+}
+
+function configFrom(options: CommonOptions): Readonly<Config> {
+  const overrides: { path: string[]; value: unknown }[] = [];
+  if (options.dataDir !== undefined) overrides.push({ path: ['dataDir'], value: options.dataDir });
+  if (options.apiListen !== undefined) overrides.push({ path: ['api', 'listen'], value: options.apiListen });
+  if (options.logLevel !== undefined) overrides.push({ path: ['log', 'level'], value: options.logLevel });
+  return loadConfig({ ...(options.config !== undefined ? { file: options.config } : {}), overrides });
+}
+
+async function run(roles: readonly RoleName[], options: CommonOptions): Promise<void> {
+  const config = configFrom(options);
+  const logger = createLogger({ level: config.log.level });
+  const running = await startRoles(roles, config, logger);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'stopping');
+      running.close().then(resolve, (error: unknown) => {
+        logger.error({ err: error }, 'stopping failed');
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  logger.info('stopped');
+}
+
+/** Builds the `watchpost` command line. */
+export function buildProgram(): Command {
+  const program = new Command('watchpost')
+    .description('Security monitoring and response: syslog in, ECS, Sigma detection, alerts, incidents, playbooks, weekly report.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError()
+    .enablePositionalOptions();
+
+  const roles: [string, readonly RoleName[], string][] = [
+    ['start', ['api', 'ingest', 'worker'], 'run every role in one process (embedded backends unless the config says otherwise)'],
+    ['ingest', ['ingest'], 'run the ingest role: sources, parsing, detection'],
+    ['worker', ['worker'], 'run the worker role: playbook jobs, scheduled reports, retention'],
+    ['api', ['api'], 'run the API role: the HTTP API and the console'],
+  ];
+  for (const [name, roleList, description] of roles) {
+    withCommonOptions(program.command(name).description(description)).action((options: CommonOptions) => run(roleList, options));
+  }
+
+  withCommonOptions(program.command('validate').description('check the configuration; exits non-zero and names each bad key with its file:line'))
+    .action((options: CommonOptions) => {
+      const config = configFrom(options);
+      process.stdout.write(`configuration ${options.config ?? '(defaults and environment)'} is valid: backends events=${config.backends.events} cases=${config.backends.cases} queue=${config.backends.queue} correlation=${config.backends.correlation}\n`);
+    });
+  return program;
+}
+
+/** Runs the command line; maps errors to messages and exit codes (1 for user and operational errors, 70 for bugs). */
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof WatchpostError && error.intent !== 'unexpected') {
+      process.stderr.write(`watchpost: ${error.message} [${error.code}]\n`);
+      for (const problem of error.problems) process.stderr.write(`  ${formatProblem(problem)}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    process.stderr.write(`watchpost: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 70;
+  }
+}
