@@ -12,7 +12,7 @@ describe('error catalogue', () => {
   });
 
   it('every WATCHPOST_ERR_ code used in the source is in the catalogue, and every catalogue code is used', () => {
-    const output = execFileSync('git', ['grep', '-h', '-o', '-E', 'WATCHPOST_ERR_[A-Z_]+', '--', '*.ts', ':!docs'], {
+    const output = execFileSync('git', ['grep', '--untracked', '-h', '-o', '-E', 'WATCHPOST_ERR_[A-Z_]+', '--', '*.ts', ':!docs'], {
       cwd: root,
       encoding: 'utf8',
     });
@@ -22,7 +22,7 @@ describe('error catalogue', () => {
     // Codes only mentioned by the catalogue itself are dead entries.
     const usedOutsideCatalogue = execFileSync(
       'git',
-      ['grep', '-h', '-o', '-E', 'WATCHPOST_ERR_[A-Z_]+', '--', '*.ts', ':!core/errors.ts', ':!core/errors.test.ts', ':!docs'],
+      ['grep', '--untracked', '-h', '-o', '-E', 'WATCHPOST_ERR_[A-Z_]+', '--', '*.ts', ':!core/errors.ts', ':!core/errors.test.ts', ':!docs'],
       { cwd: root, encoding: 'utf8' },
     );
     const live = new Set(usedOutsideCatalogue.split('\n'));

@@ -17,7 +17,6 @@ export const ERROR_CATALOGUE = {
     summary: 'The configuration has unknown keys, wrong types or missing values; every problem is listed with its file:line.',
   },
   WATCHPOST_ERR_CONFIG_READ: { intent: 'user', summary: 'The configuration file cannot be read.' },
-  WATCHPOST_ERR_CLI_USAGE: { intent: 'user', summary: 'A command-line argument is missing or malformed.' },
   WATCHPOST_ERR_STORE_CONFLICT: {
     intent: 'user',
     summary: 'A record was changed by someone else since it was read (optimistic concurrency), or its id already exists.',
