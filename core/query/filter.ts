@@ -64,7 +64,7 @@ export type FilterNode =
 export type FilterOp = FilterNode['op'];
 
 /** The filter that matches everything. */
-export const MATCH_ALL: FilterNode = Object.freeze({ op: 'and', children: Object.freeze([]) }) as FilterNode;
+export const MATCH_ALL: FilterNode = Object.freeze({ op: 'and', children: Object.freeze([]) });
 
 /** Builds `and` of the given filters, flattening nested ands and dropping empty ones. */
 export function and(...children: FilterNode[]): FilterNode {

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The whole test suite (`npm test`): services, type check, lint, dependency rules, then every
+# Vitest project (unit and integration against the real Elasticsearch and Redis). Fails fast.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+RESULTS_DIR=.test-results
+VITEST_JSON="$RESULTS_DIR/vitest.json"
+TOTAL_STEPS=5
+current=""
+suite_start=$SECONDS
+step_start=$SECONDS
+
+step() {
+  [[ -n "$current" ]] && printf '    ok (%d s)\n' "$((SECONDS - step_start))"
+  current="$2"
+  step_start=$SECONDS
+  printf '\n==> [%s/%s] %s\n' "$1" "$TOTAL_STEPS" "$2"
+}
+
+on_exit() {
+  local status=$?
+  if [[ $status -ne 0 ]]; then
+    printf '\nFAILED at step: %s (exit %d, after %d s)\n' "${current:-setup}" "$status" "$((SECONDS - suite_start))" >&2
+  fi
+}
+trap on_exit EXIT
+
+step 1 "services: Elasticsearch and Redis (deploy/dev/services.sh)"
+bash deploy/dev/services.sh up
+eval "$(bash deploy/dev/services.sh env)"
+echo "WATCHPOST_TEST_ES_URL=$WATCHPOST_TEST_ES_URL WATCHPOST_TEST_REDIS_URL=$WATCHPOST_TEST_REDIS_URL"
+
+step 2 "type check (tsc --noEmit)"
+npx --no-install tsc -p tsconfig.json --noEmit
+
+step 3 "lint (eslint)"
+npx --no-install eslint .
+
+step 4 "dependency rules (depcruise) and the proof that they reject forbidden imports"
+npm run -s depcheck
+bash test/depcheck-proof.sh
+
+step 5 "tests (vitest: unit and integration)"
+mkdir -p "$RESULTS_DIR"
+rm -f "$VITEST_JSON"
+set +e
+npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$VITEST_JSON"
+vitest_status=$?
+set -e
+
+# The summary line comes from the JSON report, so it counts what actually ran. A skipped or todo
+# test is not a passing test: the suite fails if there is any, and if nothing ran at all.
+summary_status=0
+node - "$VITEST_JSON" <<'EOF' || summary_status=$?
+const fs = require('node:fs');
+const file = process.argv[2];
+if (!fs.existsSync(file)) {
+  console.error(`no Vitest JSON report at ${file}`);
+  process.exit(1);
+}
+const r = JSON.parse(fs.readFileSync(file, 'utf8'));
+const passed = r.numPassedTests ?? 0;
+const failed = r.numFailedTests ?? 0;
+const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+let ok = r.success === true && failed === 0 && skipped === 0;
+// A file that fails to load has no failed test but a failed suite: name it.
+for (const suite of r.testResults ?? []) {
+  const tests = suite.assertionResults ?? [];
+  if (suite.status === 'failed' && !tests.some((t) => t.status === 'failed')) {
+    console.error(`suite failed without a failing test: ${suite.name}\n  ${(suite.message ?? '').split('\n')[0]}`);
+    ok = false;
+  }
+  for (const t of tests) {
+    if (t.status === 'skipped' || t.status === 'pending' || t.status === 'todo') {
+      console.error(`not run (${t.status}): ${suite.name} > ${t.fullName ?? t.title}`);
+    }
+  }
+}
+if (passed + failed + skipped === 0) {
+  console.error('no tests ran');
+  ok = false;
+}
+console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+process.exit(ok ? 0 : 1);
+EOF
+
+if [[ $vitest_status -ne 0 || $summary_status -ne 0 ]]; then
+  exit 1
+fi
+printf '    ok (%d s)\n\nall steps passed in %d s\n' "$((SECONDS - step_start))" "$((SECONDS - suite_start))"
