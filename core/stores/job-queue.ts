@@ -1,3 +1,4 @@
+import { UserError, type Problem } from '../errors.js';
 import type { BackendHealth } from './event-store.js';
 
 /**
@@ -14,9 +15,11 @@ export interface JobQueue {
   readonly kind: string;
 
   /**
-   * Adds a job. Idempotent by id: when a job with this id is known (waiting, delayed, active,
-   * completed or failed, until it is purged after {@link JobQueueOptions} retention) nothing is
-   * added and `added` is false. Durable when the promise resolves.
+   * Adds a job. Idempotent by id across every job name: when a job with this id is known
+   * (waiting, delayed, active, completed or failed, until it is purged once the backend's
+   * retention, `retention.jobsDays`, has passed since it finished) nothing is added and `added`
+   * is false. Durable when the promise resolves. Rejects with a UserError
+   * (WATCHPOST_ERR_QUEUE_INVALID_JOB) when {@link validateNewJob} does.
    */
   add<T>(job: NewJob<T>): Promise<{ readonly id: string; readonly added: boolean }>;
 
@@ -32,7 +35,10 @@ export interface JobQueue {
   /** A job's state, or undefined if unknown or purged. */
   get(id: string): Promise<JobInfo | undefined>;
 
-  /** Removes a waiting or delayed job (e.g. a scheduled unblock made moot); true if removed. */
+  /**
+   * Removes a waiting or delayed job (e.g. a scheduled unblock made moot); true if removed. An
+   * active or finished job is left alone (false). A removed id is forgotten and may be added again.
+   */
   cancel(id: string): Promise<boolean>;
 
   /** How many jobs are in each state, for metrics and health. */
@@ -108,4 +114,107 @@ export interface JobInfo {
   /** The last error's message. */
   readonly error?: string;
   readonly finishedAt?: number;
+}
+
+/**
+ * Thrown by a job handler when retrying cannot help (the target does not exist, the input is
+ * refused): the job fails at once, without using its remaining attempts.
+ */
+export class PermanentJobError extends UserError {
+  constructor(message: string, options?: ConstructorParameters<typeof UserError>[2]) {
+    super('WATCHPOST_ERR_JOB_PERMANENT', message, options);
+  }
+}
+
+/** What a job name may be: [a-z0-9-], 1 to 64 characters. */
+export const JOB_NAME_PATTERN = /^[a-z0-9-]{1,64}$/;
+
+/** What a job id may be: [A-Za-z0-9._-], 1 to 200 characters (no colon: BullMQ reserves it). */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9._-]{1,200}$/;
+
+/** The largest payload, serialized as JSON (UTF-8 bytes). */
+export const MAX_JOB_PAYLOAD_BYTES = 512 * 1024;
+
+/** The most tries a job may ask for; more is a mistake, not a policy. */
+export const MAX_JOB_ATTEMPTS = 100;
+
+/** The longest delay or backoff a job may ask for: one year. */
+export const MAX_JOB_DELAY_MS = 365 * 24 * 3600 * 1000;
+
+/** A job that passed {@link validateNewJob}, with its defaults applied and its payload serialized. */
+export interface ValidatedJob {
+  readonly id: string;
+  readonly name: string;
+  /** `data` as JSON. */
+  readonly payload: string;
+  readonly delayMs: number;
+  readonly attempts: number;
+  readonly backoff: { readonly type: 'fixed' | 'exponential'; readonly delayMs: number };
+}
+
+/**
+ * Checks a job against the limits of {@link NewJob} and applies its defaults. Every backend calls
+ * it in `add`, so a job refused by one is refused by all. Throws a UserError
+ * (WATCHPOST_ERR_QUEUE_INVALID_JOB) listing every problem at once.
+ */
+export function validateNewJob<T>(job: NewJob<T>): ValidatedJob {
+  const problems: Problem[] = [];
+  const name: unknown = job.name;
+  const id: unknown = job.id;
+  if (typeof name !== 'string' || !JOB_NAME_PATTERN.test(name)) {
+    problems.push({ path: 'name', message: 'job name must be 1-64 characters of [a-z0-9-]' });
+  }
+  if (typeof id !== 'string' || !JOB_ID_PATTERN.test(id)) {
+    problems.push({ path: 'id', message: 'job id must be 1-200 characters of [A-Za-z0-9._-]' });
+  }
+  let payload: string | undefined;
+  try {
+    // Typed as string, but undefined for undefined, a function or a symbol.
+    payload = JSON.stringify(job.data);
+  } catch (error) {
+    problems.push({ path: 'data', message: `job data is not JSON-serializable: ${(error as Error).message}` });
+  }
+  if (payload === undefined) {
+    if (problems.every((p) => p.path !== 'data')) problems.push({ path: 'data', message: 'job data is not JSON-serializable' });
+  } else if (Buffer.byteLength(payload, 'utf8') > MAX_JOB_PAYLOAD_BYTES) {
+    problems.push({ path: 'data', message: `job data exceeds ${MAX_JOB_PAYLOAD_BYTES} bytes as JSON` });
+  }
+  const delayMs = job.delayMs ?? 0;
+  if (!isIntegerIn(delayMs, 0, MAX_JOB_DELAY_MS)) {
+    problems.push({ path: 'delayMs', message: `delayMs must be an integer from 0 to ${MAX_JOB_DELAY_MS}` });
+  }
+  const attempts = job.attempts ?? DEFAULT_JOB_ATTEMPTS;
+  if (!isIntegerIn(attempts, 1, MAX_JOB_ATTEMPTS)) {
+    problems.push({ path: 'attempts', message: `attempts must be an integer from 1 to ${MAX_JOB_ATTEMPTS}` });
+  }
+  const backoff = job.backoff ?? DEFAULT_JOB_BACKOFF;
+  if (backoff.type !== 'fixed' && backoff.type !== 'exponential') {
+    problems.push({ path: 'backoff.type', message: 'backoff.type must be "fixed" or "exponential"' });
+  }
+  if (!isIntegerIn(backoff.delayMs, 0, MAX_JOB_DELAY_MS)) {
+    problems.push({ path: 'backoff.delayMs', message: `backoff.delayMs must be an integer from 0 to ${MAX_JOB_DELAY_MS}` });
+  }
+  if (problems.length > 0 || payload === undefined) {
+    throw new UserError('WATCHPOST_ERR_QUEUE_INVALID_JOB', `invalid job: ${problems.map((p) => p.message).join('; ')}`, {
+      problems,
+      details: typeof id === 'string' && id.length <= 200 ? { jobId: id } : {},
+    });
+  }
+  return { id: id as string, name: name as string, payload, delayMs, attempts, backoff: { type: backoff.type, delayMs: backoff.delayMs } };
+}
+
+/** Tries a job gets when {@link NewJob.attempts} is not given. */
+export const DEFAULT_JOB_ATTEMPTS = 3;
+
+/** Backoff of a job when {@link NewJob.backoff} is not given. */
+export const DEFAULT_JOB_BACKOFF = { type: 'exponential', delayMs: 1000 } as const satisfies NewJob<unknown>['backoff'];
+
+/** The wait before retry `n` (1-based): fixed `delayMs`, or exponential `delayMs * 2^(n-1)`. */
+export function backoffDelayMs(backoff: ValidatedJob['backoff'], retry: number): number {
+  if (backoff.type === 'fixed') return backoff.delayMs;
+  return Math.min(backoff.delayMs * 2 ** Math.max(0, retry - 1), MAX_JOB_DELAY_MS);
+}
+
+function isIntegerIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }

@@ -1,0 +1,188 @@
+import type { estypes } from '@elastic/elasticsearch';
+import { isIP } from 'node:net';
+import { UserError } from '../../core/errors.js';
+import type { FilterNode, FilterScalar } from '../../core/query/filter.js';
+import { parseFilterRegex, RegexSubsetError } from '../../core/query/regex.js';
+import { foldCase, textWords } from '../../core/query/text.js';
+import { toLuceneRegex } from './lucene-regex.js';
+
+/**
+ * Compiles the filter AST (core/query/filter.ts) to Elasticsearch Query DSL with the same
+ * results the SQL compiler gives on the same documents.
+ *
+ * String predicates run on a keyword view of the field: the field itself when it is a keyword,
+ * else its `.keyword` multi-field (text, ip and date fields carry one, see index-template.ts), so
+ * they see the value as it was written, like SQLite does. Predicates that cannot hold for a
+ * field's type (a substring of a number) compile to `match_none` instead of a query error.
+ */
+
+/** How a field is mapped, as far as the compiler cares. Unlisted fields are keywords. */
+export type FieldType = 'keyword' | 'text' | 'ip' | 'number' | 'date' | 'boolean';
+
+/** Field path → its mapping type. */
+export type FieldTypes = Readonly<Record<string, FieldType>>;
+
+/** The multi-field holding the verbatim value of text, ip and date fields. */
+export const KEYWORD_SUBFIELD = 'keyword';
+
+/** The fields the `text` op searches (mapped as `text` with the standard analyzer). */
+export const TEXT_FIELDS = ['message', 'event.original'] as const;
+
+const FIELD_PATH = /^[@A-Za-z0-9_-]+(\.[@A-Za-z0-9_-]+)*$/;
+const DECIMAL = /^-?[0-9]+(\.[0-9]+)?$/;
+const MAX_PATTERN_LENGTH = 4096;
+const MATCH_NONE: estypes.QueryDslQueryContainer = { match_none: {} };
+const MATCH_ALL: estypes.QueryDslQueryContainer = { match_all: {} };
+
+type Query = estypes.QueryDslQueryContainer;
+
+function invalid(message: string, field?: string): never {
+  throw new UserError('WATCHPOST_ERR_STORE_INVALID_QUERY', message, field === undefined ? {} : { problems: [{ message, path: field }] });
+}
+
+/**
+ * Compiles a filter to a query. Throws a UserError WATCHPOST_ERR_STORE_INVALID_QUERY for a bad
+ * field name, a regex outside the common ECMAScript/Lucene subset, a bad CIDR block or range.
+ */
+export function compileFilterDsl(filter: FilterNode, fields: FieldTypes = {}): Query {
+  return compile(filter, fields);
+}
+
+function compile(node: FilterNode, fields: FieldTypes): Query {
+  switch (node.op) {
+    case 'and':
+      return node.children.length === 0 ? MATCH_ALL : { bool: { filter: node.children.map((c) => compile(c, fields)) } };
+    case 'or':
+      return node.children.length === 0 ? MATCH_NONE : { bool: { should: node.children.map((c) => compile(c, fields)), minimum_should_match: 1 } };
+    case 'not':
+      // must_not is true for documents without the field: Sigma's rule for `not` over missing fields.
+      return { bool: { must_not: [compile(node.child, fields)] } };
+    case 'eq':
+      return eq(node.field, typeOf(fields, node.field), node.value, node.caseSensitive === true);
+    case 'contains':
+    case 'startswith':
+    case 'endswith': {
+      const view = keywordView(node.field, typeOf(fields, node.field));
+      if (view === undefined) return MATCH_NONE;
+      const insensitive = node.caseSensitive !== true;
+      if (node.op === 'startswith') return { prefix: { [view]: { value: node.value, case_insensitive: insensitive } } };
+      const escaped = escapeWildcard(node.value);
+      const value = node.op === 'contains' ? `*${escaped}*` : `*${escaped}`;
+      return { wildcard: { [view]: { value, case_insensitive: insensitive } } };
+    }
+    case 'wildcard': {
+      const view = keywordView(node.field, typeOf(fields, node.field));
+      if (view === undefined) return MATCH_NONE;
+      return { wildcard: { [view]: { value: normaliseGlob(node.pattern), case_insensitive: node.caseSensitive !== true } } };
+    }
+    case 'regex':
+      return regex(node.field, typeOf(fields, node.field), node.pattern, node.flags?.i === true);
+    case 'cidr':
+      if (!isCidr(node.cidr)) invalid(`invalid CIDR block ${JSON.stringify(node.cidr)}`, node.field);
+      // Only ip-mapped fields can answer a CIDR query; every *.ip field is one (index-template.ts).
+      return typeOf(fields, node.field) === 'ip' ? { term: { [node.field]: node.cidr } } : MATCH_NONE;
+    case 'exists':
+      return exists(node.field, typeOf(fields, node.field));
+    case 'range':
+      return range(node, typeOf(fields, node.field));
+    case 'text': {
+      if (textWords(node.value).length === 0) return MATCH_NONE;
+      return { multi_match: { query: node.value, fields: [...TEXT_FIELDS], type: 'cross_fields', operator: 'and' } };
+    }
+  }
+}
+
+function typeOf(fields: FieldTypes, field: string): FieldType {
+  if (!FIELD_PATH.test(field)) invalid(`invalid field name ${JSON.stringify(field)}: use dotted ECS names of letters, digits, @ _ . -`, field);
+  return fields[field] ?? 'keyword';
+}
+
+/** Where the verbatim string of a field is indexed, or undefined when it holds no strings. */
+function keywordView(field: string, type: FieldType): string | undefined {
+  if (type === 'keyword') return field;
+  if (type === 'text' || type === 'ip' || type === 'date') return `${field}.${KEYWORD_SUBFIELD}`;
+  return undefined;
+}
+
+function eq(field: string, type: FieldType, value: FilterScalar, caseSensitive: boolean): Query {
+  if (typeof value === 'number' && !Number.isFinite(value)) invalid(`eq needs a finite number, not ${value}`, field);
+  if (type === 'number') {
+    if (typeof value === 'number') return { term: { [field]: value } };
+    return typeof value === 'string' && DECIMAL.test(value) ? { term: { [field]: Number(value) } } : MATCH_NONE;
+  }
+  if (type === 'boolean') {
+    if (typeof value === 'boolean') return { term: { [field]: value } };
+    if (typeof value !== 'string') return MATCH_NONE;
+    const folded = foldCase(value);
+    const spelled = folded === 'true' || folded === 'false';
+    return spelled && (!caseSensitive || value === folded) ? { term: { [field]: folded === 'true' } } : MATCH_NONE;
+  }
+  const view = keywordView(field, type) as string;
+  return { term: { [view]: { value: String(value), case_insensitive: !caseSensitive } } };
+}
+
+/** Escapes the wildcard metacharacters of a literal. */
+function escapeWildcard(value: string): string {
+  return value.replace(/[\\*?]/g, (c) => `\\${c}`);
+}
+
+/** The AST's glob is Lucene's wildcard syntax already; only a trailing lone `\` needs escaping. */
+function normaliseGlob(pattern: string): string {
+  const trailing = /\\+$/.exec(pattern)?.[0].length ?? 0;
+  return trailing % 2 === 1 ? `${pattern}\\` : pattern;
+}
+
+function regex(field: string, type: FieldType, pattern: string, ignoreCase: boolean): Query {
+  if (pattern.length > MAX_PATTERN_LENGTH) invalid(`regex longer than ${MAX_PATTERN_LENGTH} characters`, field);
+  let lucene: string;
+  try {
+    lucene = toLuceneRegex(parseFilterRegex(pattern));
+  } catch (error) {
+    if (error instanceof RegexSubsetError) invalid(`unsupported regex ${JSON.stringify(pattern)}: ${error.message}`, field);
+    throw error;
+  }
+  const view = keywordView(field, type);
+  if (view === undefined) return MATCH_NONE;
+  return { regexp: { [view]: { value: lucene, flags: 'NONE', case_insensitive: ignoreCase } } };
+}
+
+function exists(field: string, type: FieldType): Query {
+  const view = keywordView(field, type);
+  // An ip or date value that failed to parse is kept only in the keyword view, a long text only
+  // in the main field: either counts.
+  if (view === undefined || view === field) return { exists: { field } };
+  return { bool: { should: [{ exists: { field } }, { exists: { field: view } }], minimum_should_match: 1 } };
+}
+
+const RANGE_KEYS = ['gt', 'gte', 'lt', 'lte'] as const;
+
+function range(node: Extract<FilterNode, { op: 'range' }>, type: FieldType): Query {
+  const bounds = RANGE_KEYS.filter((key) => node[key] !== undefined);
+  if (bounds.length === 0) invalid('range needs at least one of gt, gte, lt, lte', node.field);
+  const numeric = bounds.every((key) => typeof node[key] === 'number');
+  if (!numeric && bounds.some((key) => typeof node[key] === 'number')) invalid('range bounds must be all numbers or all timestamps', node.field);
+  const values: Partial<Record<(typeof RANGE_KEYS)[number], number>> = {};
+  for (const key of bounds) {
+    const bound = node[key] as number | string;
+    const value = typeof bound === 'number' ? bound : Date.parse(bound);
+    if (!Number.isFinite(value)) invalid(`range bound ${key} must be a finite number or an ISO-8601 timestamp, not ${String(bound)}`, node.field);
+    values[key] = value;
+  }
+  // Numbers compare with numbers only (SQLite never orders "10" and 9); timestamps compare as
+  // instants on date fields and on numbers (epoch ms).
+  if (numeric) return type === 'number' ? { range: { [node.field]: values } } : MATCH_NONE;
+  if (type === 'date' || type === 'number') return { range: { [node.field]: { ...values, ...(type === 'date' ? { format: 'epoch_millis' } : {}) } } };
+  if (type === 'keyword') {
+    // A timestamp kept as a keyword can only be compared as text: exact for one ISO-8601 UTC spelling.
+    const iso = Object.fromEntries(Object.entries(values).map(([key, ms]) => [key, new Date(ms).toISOString()]));
+    return { range: { [node.field]: iso } };
+  }
+  return MATCH_NONE;
+}
+
+function isCidr(cidr: string): boolean {
+  const [address = '', prefix, extra] = cidr.split('/');
+  const version = isIP(address);
+  if (version === 0 || address.includes('%') || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+}
