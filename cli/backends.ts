@@ -59,7 +59,9 @@ export async function openBackends(config: Readonly<Config>, logger: Logger, opt
       if (!db) {
         const opened = openSqliteDatabase(join(config.dataDir, SQLITE_FILE));
         db = opened;
-        closers.push(() => opened.close());
+        closers.push(() => {
+          opened.close();
+        });
       }
       return db;
     };

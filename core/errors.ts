@@ -26,10 +26,6 @@ export const ERROR_CATALOGUE = {
     intent: 'user',
     summary: 'A query asks for something the store cannot answer (bad field, range or size).',
   },
-  WATCHPOST_ERR_STORE_INVALID_EVENT: {
-    intent: 'user',
-    summary: 'An event handed to the event store lacks its id or @timestamp.',
-  },
   WATCHPOST_ERR_STORE_UNAVAILABLE: {
     intent: 'operational',
     summary: 'A store backend (SQLite file, Elasticsearch) cannot be reached or refused the request; retry with backoff.',

@@ -1,7 +1,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Logger } from '../../core/log.js';
 import { mapEsError } from './case-errors.js';
-import type { FieldType, FieldTypes } from './filter-dsl.js';
+import { KEYWORD_SUBFIELD, LOWER_SUBFIELD, type FieldType, type FieldTypes } from './filter-dsl.js';
 
 /** The collections of the case store, each an index `<prefix>-cases-<name>`. */
 export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks'] as const;
@@ -50,7 +50,7 @@ export const CASE_FIELD_TYPES: FieldTypes = Object.freeze({
       'releasedAt',
       'steps.startedAt',
       'steps.finishedAt',
-    ].map((field) => [field, 'date' as FieldType]),
+    ].map((field): [string, FieldType] => [field, 'date']),
   ),
   riskScore: 'number',
   count: 'number',
@@ -64,8 +64,10 @@ export const CASE_FIELD_TYPES: FieldTypes = Object.freeze({
 /**
  * Free-form objects (a timeline entry's data, an audit entry's details, a step's result, a
  * correlation's detail): mapped `flattened`, so their keys never grow the mapping and a key that
- * holds a number in one record and an object in the next cannot make a write fail. The price:
- * their leaves are keywords, and Elasticsearch refuses wildcard and regex queries on them.
+ * holds a number in one record and an object in the next cannot make an audit or timeline write
+ * fail. The price: flattened leaves have no `.lower` view, so only case-sensitive predicates
+ * (eq, startswith, range as text) find anything there, and Elasticsearch refuses wildcard and
+ * regex queries on them. The SQLite store searches them fully; this is a known difference.
  */
 const FREE_FORM_FIELDS = ['data', 'details', 'steps.result', 'explanation.correlation'] as const;
 
@@ -79,23 +81,34 @@ const IGNORE_ABOVE = 8191;
  */
 export const CASE_REFRESH_INTERVAL = '250ms';
 
-function fieldMapping(type: FieldType | 'flattened' | 'id'): estypes.MappingProperty {
+/**
+ * The normalizer of the `.lower` views: Lucene's lowercase filter, the same simple Unicode
+ * lower-casing as foldCase, which the compiler applies to the values it looks for.
+ */
+const LOWER_NORMALIZER = 'watchpost_lowercase';
+
+/** The case-folded view every string-bearing field carries for case-insensitive predicates. */
+const LOWER_VIEW = { [LOWER_SUBFIELD]: { type: 'keyword', ignore_above: IGNORE_ABOVE, normalizer: LOWER_NORMALIZER } } as const;
+
+function fieldMapping(type: FieldType | 'flattened'): estypes.MappingProperty {
   switch (type) {
     case 'date':
-      // The compiler runs string predicates (eq, prefix) on a date's `.keyword` view.
-      return { type: 'date', format: 'strict_date_optional_time||epoch_millis', fields: { keyword: { type: 'keyword' } } };
+      // The compiler runs string predicates on a date's `.keyword` (exact) and `.lower` views.
+      return {
+        type: 'date',
+        format: 'strict_date_optional_time||epoch_millis',
+        fields: { [KEYWORD_SUBFIELD]: { type: 'keyword', ignore_above: IGNORE_ABOVE }, ...LOWER_VIEW },
+      };
     case 'number':
       return { type: 'double' };
     case 'boolean':
       return { type: 'boolean' };
     case 'flattened':
       return { type: 'flattened', ignore_above: IGNORE_ABOVE };
-    case 'id':
-      return { type: 'keyword' };
     case 'keyword':
     case 'text':
     case 'ip':
-      return { type: 'keyword', ignore_above: IGNORE_ABOVE };
+      return { type: 'keyword', ignore_above: IGNORE_ABOVE, fields: LOWER_VIEW };
   }
 }
 
@@ -116,8 +129,9 @@ function properties(fields: readonly (readonly [string, estypes.MappingProperty]
 
 /**
  * The mappings of every case index: the typed fields above; every other leaf (string, number or
- * boolean) a keyword, which is what the filter compiler assumes of a field it does not know. Date
- * and numeric detection are off so that a string never becomes a date or number by its look.
+ * boolean) a keyword with its `.lower` view, which is what the filter compiler assumes of a field
+ * it does not know. Date and numeric detection are off so that a string never becomes a date or
+ * number by its look.
  */
 export function caseMappings(): estypes.MappingTypeMapping {
   const keyword = fieldMapping('keyword');
@@ -130,7 +144,7 @@ export function caseMappings(): estypes.MappingTypeMapping {
     numeric_detection: false,
     dynamic_templates: dynamicTemplates,
     properties: properties([
-      ['id', fieldMapping('id')],
+      ['id', fieldMapping('keyword')],
       ...Object.entries(CASE_FIELD_TYPES).map(([path, type]) => [path, fieldMapping(type)] as const),
       ...FREE_FORM_FIELDS.map((path) => [path, fieldMapping('flattened')] as const),
     ]),
@@ -166,6 +180,7 @@ export async function installCaseIndices(client: Client, options: CaseIndexOptio
           number_of_shards: options.shards ?? 1,
           number_of_replicas: options.replicas ?? 0,
           refresh_interval: CASE_REFRESH_INTERVAL,
+          analysis: { normalizer: { [LOWER_NORMALIZER]: { type: 'custom', filter: ['lowercase'] } } },
         },
         mappings,
       },

@@ -94,8 +94,10 @@ export async function searchPage(
     const last = page[page.length - 1];
     // limit 0 asks for the total only: there is no record to resume after.
     if (!last) return { hits: page, total };
-    const id = String((last._source as { id?: unknown } | undefined)?.id ?? last._id);
-    const value = field === 'id' || isMissingSortValue(field, last.sort?.[0]) ? null : last.sort?.[0];
+    const sourceId = last._source?.id;
+    const id = typeof sourceId === 'string' ? sourceId : String(last._id);
+    const first: unknown = last.sort?.[0];
+    const value = field === 'id' || isMissingSortValue(field, first) ? null : first;
     return { hits: page, total, nextCursor: encodeCursor(query, value, id) };
   } catch (error) {
     throw mapEsError(error, 'list', 'read');

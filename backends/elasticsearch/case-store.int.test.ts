@@ -1,7 +1,7 @@
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeCaseStoreContract } from '../../test/contracts/case-store.contract.js';
-import { makeAlert } from '../../test/contracts/case-fixtures.js';
+import { makeAlert, makeTimelineEntry } from '../../test/contracts/case-fixtures.js';
 import { testElasticsearchUrl, uniquePrefix } from '../../test/helpers/services.js';
 import { caseIndices, caseTemplateName } from './case-indices.js';
 import { ElasticsearchCaseStore } from './case-store.js';
@@ -50,6 +50,35 @@ describe('ElasticsearchCaseStore', () => {
     expect(properties.createdAt.type).toBe('date');
     expect(properties.riskScore.type).toBe('double');
     expect(properties.explanation.properties.correlation.type).toBe('flattened');
+  });
+
+  it('shows a write to another client at once, in get and in list', async () => {
+    const writer = await ElasticsearchCaseStore.open(client, { indexPrefix: prefix });
+    const otherClient = new Client({ node: testElasticsearchUrl() });
+    try {
+      const reader = await ElasticsearchCaseStore.open(otherClient, { indexPrefix: prefix });
+      const created = await writer.alerts.create(makeAlert({ assignee: 'cross-client' }));
+      await expect(reader.alerts.get(created.id)).resolves.toEqual(created);
+      const listed = await reader.alerts.list({ filter: { op: 'eq', field: 'id', value: created.id } });
+      expect(listed.items).toEqual([created]);
+      const replaced = await reader.alerts.replace({ ...created, status: 'closed', verdict: 'benign' });
+      await expect(writer.alerts.replace({ ...created, status: 'in_progress' })).rejects.toMatchObject({ code: 'WATCHPOST_ERR_STORE_CONFLICT' });
+      await expect(writer.alerts.list({ filter: { op: 'eq', field: 'status', value: 'closed' } })).resolves.toMatchObject({ items: [replaced] });
+    } finally {
+      await otherClient.close();
+    }
+  });
+
+  it('finds free-form (flattened) fields by exact value only, and says so for what it cannot run', async () => {
+    const store = await ElasticsearchCaseStore.open(client, { indexPrefix: prefix });
+    const entry = await store.timeline.append(makeTimelineEntry({ data: { ticket: 'SEC-1042', nested: { count: 3 } } }));
+    const exact = await store.timeline.list({ filter: { op: 'eq', field: 'data.ticket', value: 'SEC-1042', caseSensitive: true } });
+    expect(exact.items).toEqual([entry]);
+    const nested = await store.timeline.list({ filter: { op: 'eq', field: 'data.nested.count', value: '3', caseSensitive: true } });
+    expect(nested.items).toEqual([entry]);
+    await expect(store.timeline.list({ filter: { op: 'contains', field: 'data.ticket', value: 'SEC' } })).rejects.toMatchObject({
+      code: 'WATCHPOST_ERR_STORE_INVALID_QUERY',
+    });
   });
 
   it('refuses an index prefix Elasticsearch would not accept', async () => {

@@ -99,14 +99,10 @@ export class ElasticsearchCaseStore implements CaseStore {
         ? mapped
         : new OperationalError('WATCHPOST_ERR_STORE_UNAVAILABLE', mapped.message, { cause: error });
     }
-    switch (response.status) {
-      case 'green':
-        return { state: 'up' };
-      case 'yellow':
-        return { state: 'degraded', detail: 'case indices have unassigned replicas' };
-      default:
-        return { state: 'down', detail: `case indices are ${String(response.status)}` };
-    }
+    const status = String(response.status).toLowerCase();
+    if (status === 'green') return { state: 'up' };
+    if (status === 'yellow') return { state: 'degraded', detail: 'case indices have unassigned replicas' };
+    return { state: 'down', detail: `case indices are ${status}` };
   }
 
   /** Nothing to release: the client is the caller's to close. Idempotent. */

@@ -281,7 +281,7 @@ export class ElasticsearchEventStore implements EventStore {
   /** The query of an EventQuery: the half-open time range and the compiled filter. */
   private async query(query: EventQuery): Promise<estypes.QueryDslQueryContainer> {
     const { from, to } = queryRange(query);
-    const filter = compileFilterDsl(query.filter ?? MATCH_ALL, await this.fieldTypes());
+    const filter = compileFilterDsl(query.filter ?? MATCH_ALL, await this.fieldTypes(), { lowerSubfields: true });
     return { bool: { filter: [{ range: { '@timestamp': { gte: from, lt: to, format: 'epoch_millis' } } }, filter] } };
   }
 

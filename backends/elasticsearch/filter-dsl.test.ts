@@ -30,20 +30,20 @@ describe('compileFilterDsl', () => {
         },
       },
     ],
-    ['eq keyword', { op: 'eq', field: 'user.name', value: 'Root' }, { term: { 'user.name': { value: 'Root', case_insensitive: true } } }],
-    ['eq case-sensitive', { op: 'eq', field: 'user.name', value: 'Root', caseSensitive: true }, { term: { 'user.name': { value: 'Root', case_insensitive: false } } }],
-    ['eq number on keyword', { op: 'eq', field: 'event.code', value: 4625 }, { term: { 'event.code': { value: '4625', case_insensitive: true } } }],
+    ['eq keyword', { op: 'eq', field: 'user.name', value: 'Root' }, { term: { 'user.name.lower': 'root' } }],
+    ['eq case-sensitive', { op: 'eq', field: 'user.name', value: 'Root', caseSensitive: true }, { term: { 'user.name': 'Root' } }],
+    ['eq number on keyword', { op: 'eq', field: 'event.code', value: 4625 }, { term: { 'event.code.lower': '4625' } }],
     ['eq number', { op: 'eq', field: 'source.port', value: 22 }, { term: { 'source.port': 22 } }],
     ['eq decimal string on number', { op: 'eq', field: 'source.port', value: '22' }, { term: { 'source.port': 22 } }],
     ['eq word on number', { op: 'eq', field: 'source.port', value: 'ssh' }, { match_none: {} }],
     ['eq boolean', { op: 'eq', field: 'labels.flag', value: 'TRUE' }, { term: { 'labels.flag': true } }],
-    ['eq on ip uses the verbatim view', { op: 'eq', field: 'source.ip', value: '10.0.0.1' }, { term: { 'source.ip.keyword': { value: '10.0.0.1', case_insensitive: true } } }],
-    ['contains escapes', { op: 'contains', field: 'message', value: 'a*b?c\\' }, { wildcard: { 'message.keyword': { value: '*a\\*b\\?c\\\\*', case_insensitive: true } } }],
-    ['startswith', { op: 'startswith', field: 'url.path', value: '/admin', caseSensitive: true }, { prefix: { 'url.path': { value: '/admin', case_insensitive: false } } }],
-    ['endswith', { op: 'endswith', field: 'file.name', value: '.exe' }, { wildcard: { 'file.name': { value: '*.exe', case_insensitive: true } } }],
+    ['eq on ip uses the verbatim view', { op: 'eq', field: 'source.ip', value: '10.0.0.1' }, { term: { 'source.ip.lower': '10.0.0.1' } }],
+    ['contains escapes', { op: 'contains', field: 'message', value: 'a*b?c\\' }, { wildcard: { 'message.lower': { value: '*a\\*b\\?c\\\\*' } } }],
+    ['startswith', { op: 'startswith', field: 'url.path', value: '/admin', caseSensitive: true }, { prefix: { 'url.path': { value: '/admin' } } }],
+    ['endswith', { op: 'endswith', field: 'file.name', value: '.exe' }, { wildcard: { 'file.name.lower': { value: '*.exe' } } }],
     ['contains on number', { op: 'contains', field: 'source.port', value: '2' }, { match_none: {} }],
-    ['wildcard', { op: 'wildcard', field: 'host.name', pattern: 'web-??\\*' }, { wildcard: { 'host.name': { value: 'web-??\\*', case_insensitive: true } } }],
-    ['regex', { op: 'regex', field: 'process.command_line', pattern: '^cmd\\.exe', flags: { i: true } }, { regexp: { 'process.command_line': { value: 'cmd\\.exe.*', flags: 'NONE', case_insensitive: true } } }],
+    ['wildcard', { op: 'wildcard', field: 'host.name', pattern: 'WEB-??\\*' }, { wildcard: { 'host.name.lower': { value: 'web-??\\*' } } }],
+    ['regex', { op: 'regex', field: 'process.command_line', pattern: '^CMD\\.exe[A-C]', flags: { i: true } }, { regexp: { 'process.command_line.lower': { value: 'cmd\\.exe[A-Ca-c].*', flags: 'NONE' } } }],
     ['cidr on ip', { op: 'cidr', field: 'source.ip', cidr: '10.0.0.0/8' }, { term: { 'source.ip': '10.0.0.0/8' } }],
     ['cidr on keyword', { op: 'cidr', field: 'source.address', cidr: '10.0.0.0/8' }, { match_none: {} }],
     ['exists on ip', { op: 'exists', field: 'source.ip' }, { bool: { should: [{ exists: { field: 'source.ip' } }, { exists: { field: 'source.ip.keyword' } }], minimum_should_match: 1 } }],
@@ -53,6 +53,18 @@ describe('compileFilterDsl', () => {
     ['text', { op: 'text', value: 'failed root' }, { multi_match: { query: 'failed root', fields: ['message', 'event.original'], type: 'cross_fields', operator: 'and' } }],
     ['text without words', { op: 'text', value: ' - ' }, { match_none: {} }],
   ])('%s', (_name, filter, expected) => {
+    expect(compileFilterDsl(filter, FIELDS, { lowerSubfields: true })).toEqual(expected);
+  });
+
+  it.each<[string, FilterNode, unknown]>([
+    ['eq', { op: 'eq', field: 'user.name', value: 'Root' }, { term: { 'user.name': { value: 'Root', case_insensitive: true } } }],
+    ['eq on ip', { op: 'eq', field: 'source.ip', value: 'FE80::1' }, { term: { 'source.ip.keyword': { value: 'FE80::1', case_insensitive: true } } }],
+    ['eq case-sensitive', { op: 'eq', field: 'user.name', value: 'Root', caseSensitive: true }, { term: { 'user.name': 'Root' } }],
+    ['contains', { op: 'contains', field: 'message', value: 'A*' }, { wildcard: { 'message.keyword': { value: '*A\\**', case_insensitive: true } } }],
+    ['startswith', { op: 'startswith', field: 'url.path', value: '/Admin' }, { prefix: { 'url.path': { value: '/Admin', case_insensitive: true } } }],
+    ['wildcard', { op: 'wildcard', field: 'host.name', pattern: 'WEB-*' }, { wildcard: { 'host.name': { value: 'WEB-*', case_insensitive: true } } }],
+    ['regex', { op: 'regex', field: 'user.name', pattern: '^[A-C]x', flags: { i: true } }, { regexp: { 'user.name': { value: '[A-C]x.*', flags: 'NONE', case_insensitive: true } } }],
+  ])('without .lower views, %s uses case_insensitive', (_name, filter, expected) => {
     expect(compileFilterDsl(filter, FIELDS)).toEqual(expected);
   });
 
@@ -65,7 +77,7 @@ describe('compileFilterDsl', () => {
     ['bad cidr', { op: 'cidr', field: 'source.ip', cidr: '10.0.0.0/8/1' }],
     ['mixed range', { op: 'range', field: 'x', gte: 1, lt: '2024-01-01' }],
   ])('rejects %s', (_name, filter) => {
-    expect(() => compileFilterDsl(filter, FIELDS)).toThrow(expect.objectContaining({ code: 'WATCHPOST_ERR_STORE_INVALID_QUERY' }));
+    expect(() => compileFilterDsl(filter, FIELDS, { lowerSubfields: true })).toThrow(expect.objectContaining({ code: 'WATCHPOST_ERR_STORE_INVALID_QUERY' }));
   });
 });
 
@@ -84,5 +96,9 @@ describe('toLuceneRegex', () => {
     ['\\x41\\t', '.*A\\\t.*'],
   ])('%s → %s', (pattern, expected) => {
     expect(lucene(pattern)).toBe(expected);
+  });
+
+  it('folds literals and adds folded ranges for the lower-cased view', () => {
+    expect(toLuceneRegex(parseFilterRegex('^ÜBER[A-Z]\\d'), { fold: true })).toBe('über[A-Za-z][0-9].*');
   });
 });

@@ -2,7 +2,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import { isIP } from 'node:net';
 import { UserError } from '../../core/errors.js';
 import type { FilterNode, FilterScalar } from '../../core/query/filter.js';
-import { parseFilterRegex, RegexSubsetError } from '../../core/query/regex.js';
+import { parseFilterRegex, RegexSubsetError, type RegexToken } from '../../core/query/regex.js';
 import { foldCase, textWords } from '../../core/query/text.js';
 import { toLuceneRegex } from './lucene-regex.js';
 
@@ -12,7 +12,8 @@ import { toLuceneRegex } from './lucene-regex.js';
  *
  * String predicates run on a keyword view of the field: the field itself when it is a keyword,
  * else its `.keyword` multi-field (text, ip and date fields carry one, see index-template.ts), so
- * they see the value as it was written, like SQLite does. Predicates that cannot hold for a
+ * they see the value as it was written, like SQLite does; case-insensitive ones run on the
+ * `.lower` multi-field with the value folded the same way. Predicates that cannot hold for a
  * field's type (a substring of a number) compile to `match_none` instead of a query error.
  */
 
@@ -24,6 +25,13 @@ export type FieldTypes = Readonly<Record<string, FieldType>>;
 
 /** The multi-field holding the verbatim value of text, ip and date fields. */
 export const KEYWORD_SUBFIELD = 'keyword';
+
+/**
+ * The multi-field of every string-bearing field holding its value lower-cased by a `lowercase`
+ * normalizer (Unicode simple lower-casing, as foldCase). Case-insensitive predicates query it
+ * with a folded value: Elasticsearch's own `case_insensitive` flag folds ASCII letters only.
+ */
+export const LOWER_SUBFIELD = 'lower';
 
 /** The fields the `text` op searches (mapped as `text` with the standard analyzer). */
 export const TEXT_FIELDS = ['message', 'event.original'] as const;
@@ -40,43 +48,75 @@ function invalid(message: string, field?: string): never {
   throw new UserError('WATCHPOST_ERR_STORE_INVALID_QUERY', message, field === undefined ? {} : { problems: [{ message, path: field }] });
 }
 
+/** Options of {@link compileFilterDsl}. */
+export interface FilterDslOptions {
+  /**
+   * Every string-bearing field has a `.lower` multi-field ({@link LOWER_SUBFIELD}, lowercase
+   * normalizer). Case-insensitive predicates then fold Unicode exactly, as the SQL compiler does;
+   * without it they use Elasticsearch's `case_insensitive` flag, which folds ASCII letters only.
+   * @defaultValue false
+   */
+  readonly lowerSubfields?: boolean;
+}
+
 /**
  * Compiles a filter to a query. Throws a UserError WATCHPOST_ERR_STORE_INVALID_QUERY for a bad
  * field name, a regex outside the common ECMAScript/Lucene subset, a bad CIDR block or range.
  */
-export function compileFilterDsl(filter: FilterNode, fields: FieldTypes = {}): Query {
-  return compile(filter, fields);
+export function compileFilterDsl(filter: FilterNode, fields: FieldTypes = {}, options: FilterDslOptions = {}): Query {
+  return compile(filter, { fields, lower: options.lowerSubfields === true });
 }
 
-function compile(node: FilterNode, fields: FieldTypes): Query {
+interface Context {
+  readonly fields: FieldTypes;
+  readonly lower: boolean;
+}
+
+/** How a string predicate meets case: verbatim, folded on the `.lower` view, or with `case_insensitive`. */
+type CaseMode = 'exact' | 'folded' | 'flagged';
+
+/** A query on the string value of a field, or match_none when the field holds no strings. */
+function onString(ctx: Context, field: string, caseSensitive: boolean, build: (view: string, mode: CaseMode) => Query): Query {
+  const verbatim = keywordView(field, typeOf(ctx.fields, field));
+  if (verbatim === undefined) return MATCH_NONE;
+  if (caseSensitive) return build(verbatim, 'exact');
+  return ctx.lower ? build(`${field}.${LOWER_SUBFIELD}`, 'folded') : build(verbatim, 'flagged');
+}
+
+const foldFor = (mode: CaseMode, value: string): string => (mode === 'folded' ? foldCase(value) : value);
+const flagFor = (mode: CaseMode): { case_insensitive?: true } => (mode === 'flagged' ? { case_insensitive: true } : {});
+
+function compile(node: FilterNode, ctx: Context): Query {
+  const fields = ctx.fields;
   switch (node.op) {
     case 'and':
-      return node.children.length === 0 ? MATCH_ALL : { bool: { filter: node.children.map((c) => compile(c, fields)) } };
+      return node.children.length === 0 ? MATCH_ALL : { bool: { filter: node.children.map((c) => compile(c, ctx)) } };
     case 'or':
-      return node.children.length === 0 ? MATCH_NONE : { bool: { should: node.children.map((c) => compile(c, fields)), minimum_should_match: 1 } };
+      return node.children.length === 0 ? MATCH_NONE : { bool: { should: node.children.map((c) => compile(c, ctx)), minimum_should_match: 1 } };
     case 'not':
       // must_not is true for documents without the field: Sigma's rule for `not` over missing fields.
-      return { bool: { must_not: [compile(node.child, fields)] } };
+      return { bool: { must_not: [compile(node.child, ctx)] } };
     case 'eq':
-      return eq(node.field, typeOf(fields, node.field), node.value, node.caseSensitive === true);
+      return eq(ctx, node.field, node.value, node.caseSensitive === true);
     case 'contains':
     case 'startswith':
     case 'endswith': {
-      const view = keywordView(node.field, typeOf(fields, node.field));
-      if (view === undefined) return MATCH_NONE;
-      const insensitive = node.caseSensitive !== true;
-      if (node.op === 'startswith') return { prefix: { [view]: { value: node.value, case_insensitive: insensitive } } };
-      const escaped = escapeWildcard(node.value);
-      const value = node.op === 'contains' ? `*${escaped}*` : `*${escaped}`;
-      return { wildcard: { [view]: { value, case_insensitive: insensitive } } };
+      const op = node.op;
+      return onString(ctx, node.field, node.caseSensitive === true, (view, mode) => {
+        const value = foldFor(mode, node.value);
+        if (op === 'startswith') return { prefix: { [view]: { value, ...flagFor(mode) } } };
+        const escaped = escapeWildcard(value);
+        return { wildcard: { [view]: { value: op === 'contains' ? `*${escaped}*` : `*${escaped}`, ...flagFor(mode) } } };
+      });
     }
     case 'wildcard': {
-      const view = keywordView(node.field, typeOf(fields, node.field));
-      if (view === undefined) return MATCH_NONE;
-      return { wildcard: { [view]: { value: normaliseGlob(node.pattern), case_insensitive: node.caseSensitive !== true } } };
+      const pattern = node.pattern;
+      return onString(ctx, node.field, node.caseSensitive === true, (view, mode) => ({
+        wildcard: { [view]: { value: normaliseGlob(foldFor(mode, pattern)), ...flagFor(mode) } },
+      }));
     }
     case 'regex':
-      return regex(node.field, typeOf(fields, node.field), node.pattern, node.flags?.i === true);
+      return regex(ctx, node.field, node.pattern, node.flags?.i === true);
     case 'cidr':
       if (!isCidr(node.cidr)) invalid(`invalid CIDR block ${JSON.stringify(node.cidr)}`, node.field);
       // Only ip-mapped fields can answer a CIDR query; every *.ip field is one (index-template.ts).
@@ -104,7 +144,8 @@ function keywordView(field: string, type: FieldType): string | undefined {
   return undefined;
 }
 
-function eq(field: string, type: FieldType, value: FilterScalar, caseSensitive: boolean): Query {
+function eq(ctx: Context, field: string, value: FilterScalar, caseSensitive: boolean): Query {
+  const type = typeOf(ctx.fields, field);
   if (typeof value === 'number' && !Number.isFinite(value)) invalid(`eq needs a finite number, not ${value}`, field);
   if (type === 'number') {
     if (typeof value === 'number') return { term: { [field]: value } };
@@ -117,8 +158,9 @@ function eq(field: string, type: FieldType, value: FilterScalar, caseSensitive: 
     const spelled = folded === 'true' || folded === 'false';
     return spelled && (!caseSensitive || value === folded) ? { term: { [field]: folded === 'true' } } : MATCH_NONE;
   }
-  const view = keywordView(field, type) as string;
-  return { term: { [view]: { value: String(value), case_insensitive: !caseSensitive } } };
+  return onString(ctx, field, caseSensitive, (view, mode) =>
+    mode === 'flagged' ? { term: { [view]: { value: String(value), case_insensitive: true } } } : { term: { [view]: foldFor(mode, String(value)) } },
+  );
 }
 
 /** Escapes the wildcard metacharacters of a literal. */
@@ -132,18 +174,18 @@ function normaliseGlob(pattern: string): string {
   return trailing % 2 === 1 ? `${pattern}\\` : pattern;
 }
 
-function regex(field: string, type: FieldType, pattern: string, ignoreCase: boolean): Query {
+function regex(ctx: Context, field: string, pattern: string, ignoreCase: boolean): Query {
   if (pattern.length > MAX_PATTERN_LENGTH) invalid(`regex longer than ${MAX_PATTERN_LENGTH} characters`, field);
-  let lucene: string;
+  let tokens: RegexToken[];
   try {
-    lucene = toLuceneRegex(parseFilterRegex(pattern));
+    tokens = parseFilterRegex(pattern);
   } catch (error) {
     if (error instanceof RegexSubsetError) invalid(`unsupported regex ${JSON.stringify(pattern)}: ${error.message}`, field);
     throw error;
   }
-  const view = keywordView(field, type);
-  if (view === undefined) return MATCH_NONE;
-  return { regexp: { [view]: { value: lucene, flags: 'NONE', case_insensitive: ignoreCase } } };
+  return onString(ctx, field, !ignoreCase, (view, mode) => ({
+    regexp: { [view]: { value: toLuceneRegex(tokens, { fold: mode === 'folded' }), flags: 'NONE', ...flagFor(mode) } },
+  }));
 }
 
 function exists(field: string, type: FieldType): Query {

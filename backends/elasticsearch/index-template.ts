@@ -1,5 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
-import { KEYWORD_SUBFIELD, type FieldType, type FieldTypes } from './filter-dsl.js';
+import { KEYWORD_SUBFIELD, LOWER_SUBFIELD, type FieldType, type FieldTypes } from './filter-dsl.js';
 
 /**
  * The mappings of the daily event indices. ECS fields whose type is not "a string to match
@@ -11,6 +11,8 @@ import { KEYWORD_SUBFIELD, type FieldType, type FieldTypes } from './filter-dsl.
  * - `message` and `event.original` are `text` (standard analyzer) for the `text` op, with a
  *   `.keyword` multi-field for the string predicates and terms.
  * - date fields are `date`, with a `.keyword` multi-field so string predicates see the spelling.
+ * - every string-bearing field also has a `.lower` multi-field (lowercase normalizer) that the
+ *   case-insensitive predicates query; Elasticsearch's `case_insensitive` folds ASCII only.
  * - numbers are `long`/`double` without `ignore_malformed`: a string there is a mapping
  *   conflict, which append reports as `rejected` for the dead-letter queue.
  */
@@ -56,14 +58,17 @@ const DATE_FIELDS = ['@timestamp', 'event.created', 'event.ingested', 'event.sta
 const TEXT_FIELDS = ['message', 'event.original'];
 const KEYWORD_FIELDS = ['event.id'];
 
-const keywordSubfield = { [KEYWORD_SUBFIELD]: { type: 'keyword', ignore_above: KEYWORD_IGNORE_ABOVE } } as const;
+/** The normalizer of the `.lower` multi-fields: Lucene's LowerCaseFilter, simple Unicode lower-casing. */
+const LOWER_NORMALIZER = 'watchpost_lowercase';
+const lowerSubfield = { [LOWER_SUBFIELD]: { type: 'keyword', ignore_above: KEYWORD_IGNORE_ABOVE, normalizer: LOWER_NORMALIZER } } as const;
+const keywordSubfield = { [KEYWORD_SUBFIELD]: { type: 'keyword', ignore_above: KEYWORD_IGNORE_ABOVE }, ...lowerSubfield } as const;
 
 const MAPPING_OF: Record<FieldType, estypes.MappingProperty> = {
   ip: { type: 'ip', ignore_malformed: true, fields: keywordSubfield },
   text: { type: 'text', fields: keywordSubfield },
   date: { type: 'date', fields: keywordSubfield },
   number: { type: 'long' },
-  keyword: { type: 'keyword', ignore_above: KEYWORD_IGNORE_ABOVE },
+  keyword: { type: 'keyword', ignore_above: KEYWORD_IGNORE_ABOVE, fields: lowerSubfield },
   boolean: { type: 'boolean' },
 };
 
@@ -118,6 +123,7 @@ export function eventsIndexTemplate(options: EventsTemplateOptions): Omit<estype
         max_result_window: 10_001,
         // Vendor structured data and labels add fields; keep room without letting it grow unbounded.
         'mapping.total_fields.limit': 5000,
+        analysis: { normalizer: { [LOWER_NORMALIZER]: { type: 'custom', filter: ['lowercase'] } } },
       },
       mappings: {
         // Dates and numbers inside strings stay strings, as SQLite keeps them.

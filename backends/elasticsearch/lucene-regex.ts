@@ -1,12 +1,24 @@
 import type { RegexToken } from '../../core/query/regex.js';
+import { foldCase } from '../../core/query/text.js';
+
+/** Options of {@link toLuceneRegex}. */
+export interface LuceneRegexOptions {
+  /**
+   * Write the pattern for lower-cased values (the `.lower` multi-field): literal characters are
+   * folded and each class range gains its folded range, which is how a case-insensitive match
+   * is made exact for non-ASCII letters too.
+   */
+  readonly fold?: boolean;
+}
 
 /**
  * Writes a parsed filter regex (core/query/regex.ts) as a Lucene regular expression with the
  * AST's substring semantics. Lucene patterns always match the whole value, so each top-level
- * alternative is wrapped in `.*…​.*`, minus the side its `^` or `$` anchors.
+ * alternative is wrapped in `.*(…).*`, minus the side its `^` or `$` anchors.
  * Use it with `flags: "NONE"`, so `@ & ~ < > #` are plain characters.
  */
-export function toLuceneRegex(tokens: readonly RegexToken[]): string {
+export function toLuceneRegex(tokens: readonly RegexToken[], options: LuceneRegexOptions = {}): string {
+  const fold = options.fold === true;
   const alternatives: RegexToken[][] = [[]];
   let depth = 0;
   for (const token of tokens) {
@@ -19,7 +31,7 @@ export function toLuceneRegex(tokens: readonly RegexToken[]): string {
     .map((alternative) => {
       const anchoredStart = alternative[0]?.t === 'start';
       const anchoredEnd = alternative[alternative.length - 1]?.t === 'end';
-      const body = alternative.filter((token) => token.t !== 'start' && token.t !== 'end').map(emit).join('');
+      const body = alternative.filter((token) => token.t !== 'start' && token.t !== 'end').map((token) => emit(token, fold)).join('');
       return `${anchoredStart ? '' : '.*'}${body}${anchoredEnd ? '' : '.*'}`;
     })
     .join('|');
@@ -28,14 +40,16 @@ export function toLuceneRegex(tokens: readonly RegexToken[]): string {
 // ECMAScript's `.` excludes line terminators; Lucene's does not.
 const ANY_BUT_LINE_TERMINATOR = `[^${escape('\n')}${escape('\r')}${escape('\u2028')}${escape('\u2029')}]`;
 
-function emit(token: RegexToken): string {
+function emit(token: RegexToken, fold: boolean): string {
   switch (token.t) {
     case 'char':
-      return escape(token.c);
+      return escape(fold ? foldChar(token.c) : token.c);
     case 'any':
       return ANY_BUT_LINE_TERMINATOR;
-    case 'class':
-      return `[${token.negated ? '^' : ''}${token.ranges.map(([from, to]) => (from === to ? escape(from) : `${escape(from)}-${escape(to)}`)).join('')}]`;
+    case 'class': {
+      const ranges = fold ? token.ranges.flatMap(foldRange) : token.ranges;
+      return `[${token.negated ? '^' : ''}${ranges.map(([from, to]) => (from === to ? escape(from) : `${escape(from)}-${escape(to)}`)).join('')}]`;
+    }
     case 'open':
       return '(';
     case 'close':
@@ -50,6 +64,21 @@ function emit(token: RegexToken): string {
     case 'end':
       return '';
   }
+}
+
+/** Folds one character, keeping it when its folding is not a single character. */
+function foldChar(c: string): string {
+  const folded = foldCase(c);
+  return Array.from(folded).length === 1 ? folded : c;
+}
+
+/** A range plus its folded image when both ends fold (A-Z gains a-z). */
+function foldRange(range: readonly [string, string]): (readonly [string, string])[] {
+  const [from, to] = range;
+  const lowFrom = foldChar(from);
+  const lowTo = foldChar(to);
+  const ordered = (lowFrom.codePointAt(0) ?? 0) <= (lowTo.codePointAt(0) ?? 0);
+  return (lowFrom === from && lowTo === to) || !ordered ? [range] : [range, [lowFrom, lowTo]];
 }
 
 /** Lucene escapes any character with a backslash; letters and digits stay bare (`\d` means digit). */

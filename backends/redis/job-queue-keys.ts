@@ -27,10 +27,12 @@ export class QueueKeys {
     this.addingPrefix = `${prefix}:wp:adding:`;
   }
 
+  /** The lock held while one caller adds `id`. */
   adding(id: string): string {
     return `${this.addingPrefix}${id}`;
   }
 
+  /** BullMQ's sorted set of the delayed jobs of `name`. */
   delayed(name: string): string {
     return `${this.bullPrefix}:${name}:delayed`;
   }

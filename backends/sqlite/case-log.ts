@@ -1,8 +1,9 @@
 import { UnexpectedError } from '../../core/errors.js';
+import { foldCase } from '../../core/query/text.js';
 import type { AppendOnlyLog, ListQuery, Page } from '../../core/stores/case-store.js';
 import type { SqliteDatabase } from './database.js';
 import { resolveListQuery } from './case-list-query.js';
-import type { CaseLogName } from './case-schema.js';
+import { TIMELINE_KEY, type CaseLogName } from './case-schema.js';
 import { searchViewJson } from './case-search-view.js';
 import { guarded, listPage, type ListTarget } from './case-sql.js';
 
@@ -26,6 +27,7 @@ export function assertIsoTimestamp(at: unknown, log: string): void {
 export class SqliteAppendOnlyLog<T extends { readonly id: string; readonly at: string }> implements AppendOnlyLog<T> {
   private readonly table: string;
   private readonly target: ListTarget;
+  private readonly key: typeof TIMELINE_KEY | undefined;
   private readonly statements: ReturnType<typeof prepareStatements>;
 
   constructor(
@@ -33,8 +35,9 @@ export class SqliteAppendOnlyLog<T extends { readonly id: string; readonly at: s
     private readonly name: CaseLogName,
   ) {
     this.table = `case_${name}`;
-    this.target = { table: this.table, columns: { id: 'id', at: 'at' }, hasRev: false };
-    this.statements = prepareStatements(db, this.table);
+    this.key = name === 'timeline' ? TIMELINE_KEY : undefined;
+    this.target = { table: this.table, columns: { id: 'id', at: 'at' }, hasRev: false, ...(this.key ? { key: this.key } : {}) };
+    this.statements = prepareStatements(db, this.table, this.key?.column);
   }
 
   async append(entry: T): Promise<T> {
@@ -46,7 +49,12 @@ export class SqliteAppendOnlyLog<T extends { readonly id: string; readonly at: s
           // Look first, then a plain INSERT: the no-overwrite trigger would abort an upsert.
           const existing = this.statements.get.get(entry.id);
           if (existing) return existing.doc;
-          this.statements.insert.run(entry.id, entry.at, doc, searchViewJson(doc));
+          const search = searchViewJson(doc);
+          if (this.key) {
+            const value = (entry as Record<string, unknown>)[this.key.field];
+            if (typeof value !== 'string') throw new UnexpectedError('WATCHPOST_ERR_INTERNAL', `${this.table}: entry ${entry.id} has no ${this.key.field}`);
+            this.statements.insert.run(entry.id, entry.at, doc, search, foldCase(value));
+          } else this.statements.insert.run(entry.id, entry.at, doc, search);
           return doc;
         })
         .immediate(),
@@ -87,10 +95,13 @@ export class SqliteAppendOnlyLog<T extends { readonly id: string; readonly at: s
   }
 }
 
-function prepareStatements(db: SqliteDatabase, table: string) {
+function prepareStatements(db: SqliteDatabase, table: string, keyColumn: string | undefined) {
+  const insert = keyColumn
+    ? `INSERT INTO ${table} (id, at, doc, search, ${keyColumn}) VALUES (?, ?, ?, ?, ?)`
+    : `INSERT INTO ${table} (id, at, doc, search) VALUES (?, ?, ?, ?)`;
   return {
     get: db.prepare<[string], { doc: string }>(`SELECT doc FROM ${table} WHERE id = ?`),
-    insert: db.prepare<[string, string, string, string | null]>(`INSERT INTO ${table} (id, at, doc, search) VALUES (?, ?, ?, ?)`),
+    insert: db.prepare<[string, string, string, string | null, string?]>(insert),
     openGuard: db.prepare<[string, string]>('UPDATE case_retention_guard SET cutoff = ? WHERE log = ?'),
     closeGuard: db.prepare<[string]>('UPDATE case_retention_guard SET cutoff = NULL WHERE log = ?'),
     deleteBatch: db.prepare<[string, number]>(`DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE at < ? ORDER BY at LIMIT ?)`),

@@ -30,9 +30,13 @@ function combine(left: Json | undefined, right: Json): Json {
   return [...(Array.isArray(left) ? left : [left]), ...(Array.isArray(right) ? right : [right])];
 }
 
+function flatten(values: readonly Json[]): Json[] {
+  return values.flatMap((value) => (Array.isArray(value) ? flatten(value) : [value]));
+}
+
 function view(value: Json): Json {
   if (Array.isArray(value)) {
-    const elements = value.flat(Infinity as 1).map((element) => view(element as Json));
+    const elements = flatten(value).map(view);
     const objects = elements.filter(isObject);
     if (objects.length === 0) return elements;
     // Elasticsearch refuses arrays mixing objects and scalars; keep the scalars beside the merged object.

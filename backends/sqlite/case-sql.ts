@@ -1,4 +1,6 @@
 import { OperationalError, UnexpectedError, WatchpostError } from '../../core/errors.js';
+import type { FilterNode } from '../../core/query/filter.js';
+import { foldCase } from '../../core/query/text.js';
 import type { SqliteDatabase } from './database.js';
 import { compileFilterSql } from './filter-sql.js';
 import { encodeCursor, type ResolvedListQuery } from './case-list-query.js';
@@ -60,25 +62,53 @@ export interface ListTarget {
   readonly table: string;
   readonly columns: Readonly<Record<string, string>>;
   readonly hasRev: boolean;
+  /** A string field also kept case-folded in an indexed column (TIMELINE_KEY). */
+  readonly key?: { readonly field: string; readonly column: string };
 }
 
 /**
- * Lists one page with keyset paging and the total of the filter.
+ * An indexed condition implied by the filter: when the filter requires `eq` of the key field to
+ * a string (alone or as a child of a top-level `and`), the row's folded key must equal the folded
+ * value. It only narrows; the compiled filter still decides.
+ */
+function keyCondition(filter: FilterNode | undefined, key: ListTarget['key']): { sql: string; value: string } | undefined {
+  if (!filter || !key) return undefined;
+  const candidates = filter.op === 'and' ? filter.children : [filter];
+  for (const node of candidates) {
+    if (node.op === 'eq' && node.field === key.field && typeof node.value === 'string') {
+      return { sql: `${key.column} = ?`, value: foldCase(node.value) };
+    }
+  }
+  return undefined;
+}
+
+/** The two statements of a list: one page (its LIMIT is the last parameter) and the total. */
+export interface ListStatements {
+  readonly page: { readonly sql: string; readonly params: unknown[] };
+  readonly count: { readonly sql: string; readonly params: unknown[] };
+}
+
+/**
+ * Builds the statements of one page with keyset paging and the total of the filter.
  *
  * Order: the sort value, then id, both in the asked direction; a missing value (SQL NULL) sorts
  * first ascending and last descending, which is SQLite's own NULL order (so the expression
  * indexes serve it) and what the Elasticsearch store asks of Elasticsearch.
  */
-export function listPage(db: SqliteDatabase, target: ListTarget, query: ResolvedListQuery): { rows: ListedRow[]; total: number; nextCursor?: string } {
+export function listStatements(target: ListTarget, query: ResolvedListQuery): ListStatements {
   const where: string[] = [];
   const params: unknown[] = [];
+  const narrowed = keyCondition(query.filter, target.key);
+  if (narrowed) {
+    where.push(narrowed.sql);
+    params.push(narrowed.value);
+  }
   if (query.filter) {
     const compiled = compileFilterSql(query.filter, 'sdoc');
     where.push(`(${compiled.sql})`);
     params.push(...compiled.params);
   }
-  const filterSql = where.length > 0 ? where.join(' AND ') : '1';
-  const filterParams = [...params];
+  const count = { sql: `SELECT COUNT(*) AS total FROM ${target.table} WHERE ${where.length > 0 ? where.join(' AND ') : '1'}`, params: [...params] };
 
   const key = sortExpression(query.sort, target.columns);
   if (query.after) {
@@ -98,10 +128,14 @@ export function listPage(db: SqliteDatabase, target: ListTarget, query: Resolved
   const columns = `id, doc, ${target.hasRev ? 'rev, ' : ''}${key} AS sort_key`;
   const sql = `SELECT ${columns} FROM ${target.table} WHERE ${where.length > 0 ? where.join(' AND ') : '1'} ORDER BY ${key} ${direction}, id ${direction} LIMIT ?`;
   // One row more than asked tells whether another page follows without a second query.
-  const rows = db.prepare<unknown[], ListedRow>(sql).all(...params, query.limit + 1);
-  const { total } = db.prepare<unknown[], { total: number }>(`SELECT COUNT(*) AS total FROM ${target.table} WHERE ${filterSql}`).get(...filterParams) ?? {
-    total: 0,
-  };
+  return { page: { sql, params: [...params, query.limit + 1] }, count };
+}
+
+/** Lists one page (see {@link listStatements}) with the total and, when more follow, the cursor. */
+export function listPage(db: SqliteDatabase, target: ListTarget, query: ResolvedListQuery): { rows: ListedRow[]; total: number; nextCursor?: string } {
+  const statements = listStatements(target, query);
+  const rows = db.prepare<unknown[], ListedRow>(statements.page.sql).all(...statements.page.params);
+  const total = db.prepare<unknown[], { total: number }>(statements.count.sql).get(...statements.count.params)?.total ?? 0;
   if (rows.length <= query.limit) return { rows, total };
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];

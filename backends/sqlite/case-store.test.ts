@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeCaseStoreContract } from '../../test/contracts/case-store.contract.js';
 import { makeAlert, makeAuditEntry, makeTimelineEntry } from '../../test/contracts/case-fixtures.js';
+import { resolveListQuery } from './case-list-query.js';
+import { TIMELINE_KEY } from './case-schema.js';
+import { listStatements } from './case-sql.js';
 import { SqliteCaseStore } from './case-store.js';
 import { openSqliteDatabase, type SqliteDatabase } from './database.js';
 
@@ -71,13 +74,38 @@ describe('SqliteCaseStore', () => {
     }
   });
 
+  it('keeps what it acknowledged across closing and reopening the file', async () => {
+    const path = join(dir, 'reopen.db');
+    const first = openSqliteDatabase(path);
+    const created = await new SqliteCaseStore(first).alerts.create(makeAlert());
+    first.close();
+    const again = openSqliteDatabase(path);
+    try {
+      await expect(new SqliteCaseStore(again).alerts.get(created.id)).resolves.toEqual(created);
+    } finally {
+      again.close();
+    }
+  });
+
   it('serves the default sort from an index', () => {
-    const plan = db
-      .prepare(
-        "EXPLAIN QUERY PLAN SELECT id, doc FROM case_alerts ORDER BY json_extract(sdoc, '$.createdAt') ASC, id ASC LIMIT 10",
-      )
-      .all() as { detail: string }[];
+    const { page: statement } = listStatements({ table: 'case_alerts', columns: { id: 'id' }, hasRev: true }, resolveListQuery({ limit: 10 }, 'createdAt'));
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(...statement.params) as { detail: string }[];
     expect(plan.map((row) => row.detail).join('\n')).toMatch(/USING INDEX case_alerts_by_createdat/);
+  });
+
+  it('reads one incident timeline through its index, however many incidents there are', async () => {
+    const incidentId = 'Inc-ÄBC-1';
+    await store.timeline.append(makeTimelineEntry({ incidentId, at: '2024-01-01T00:00:00.000Z' }));
+    await store.timeline.append(makeTimelineEntry({ incidentId: 'other', at: '2024-01-01T00:00:00.000Z' }));
+    // The narrowing folds case like the filter does: a differently cased id still finds the entry.
+    const page = await store.timeline.list({ filter: { op: 'eq', field: 'incidentId', value: 'inc-äbc-1' } });
+    expect(page.items.map((e) => e.incidentId)).toEqual([incidentId]);
+    const { page: statement } = listStatements(
+      { table: 'case_timeline', columns: { id: 'id', at: 'at' }, hasRev: false, key: TIMELINE_KEY },
+      resolveListQuery({ filter: { op: 'eq', field: 'incidentId', value: incidentId } }, 'at'),
+    );
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(...statement.params) as { detail: string }[];
+    expect(plan.map((row) => row.detail).join('\n')).toMatch(/SEARCH case_timeline USING INDEX case_timeline_by_incident/);
   });
 
   it('rejects with STORE_UNAVAILABLE once the database is closed', async () => {

@@ -37,17 +37,14 @@ export function openSqliteDatabase(path: string, options: SqliteOptions = {}): S
  * store (events, cases, queue) owns its tables and its list; append to a list, never edit it.
  */
 export function migrate(db: SqliteDatabase, component: string, migrations: readonly string[]): void {
-  const applied = new Set(
-    db
-      .prepare<[string], { version: number }>('SELECT version FROM schema_migrations WHERE component = ?')
-      .all(component)
-      .map((row) => row.version),
-  );
+  const isApplied = db.prepare<[string, number], { version: number }>('SELECT version FROM schema_migrations WHERE component = ? AND version = ?');
   const record = db.prepare('INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)');
   migrations.forEach((sql, index) => {
     const version = index + 1;
-    if (applied.has(version)) return;
+    // Checked inside the IMMEDIATE transaction: two processes opening a new file at once must not
+    // both apply the same migration.
     db.transaction(() => {
+      if (isApplied.get(component, version)) return;
       db.exec(sql);
       record.run(component, version, new Date().toISOString());
     }).immediate();

@@ -3,6 +3,7 @@ import type { EcsEvent, StoredEvent } from '../../core/ecs/event.js';
 import { OperationalError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import { MATCH_ALL } from '../../core/query/filter.js';
+import { textWords } from '../../core/query/text.js';
 import {
   bucketStart,
   checkHistogramSpan,
@@ -32,16 +33,10 @@ import {
 import { migrate, type SqliteDatabase } from './database.js';
 import { compileFilterSql, jsonPath, registerSqlFunctions } from './filter-sql.js';
 
-/** The text the FTS5 index holds for a row: every string of `message` and `event.original`. */
-const FTS_BODY = (doc: string): string =>
-  ['message', 'event.original']
-    .map((field) => `coalesce((SELECT group_concat(value, char(10)) FROM json_each(${doc}, '${jsonPath(field)}') WHERE type = 'text'), '')`)
-    .join(` || char(10) || `);
-
 /**
  * The events tables. `seq` is an INTEGER PRIMARY KEY so rowids survive VACUUM: the FTS5 index
- * refers to rows by rowid. The FTS5 table is contentless (it stores no copy of the text) and
- * kept in step by triggers, so an insert that hits ON CONFLICT DO NOTHING indexes nothing.
+ * refers to rows by rowid. The FTS5 table is contentless (it stores no copy of the text); append
+ * fills it for rows it actually inserted, and a trigger removes a row's entry when it is deleted.
  */
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE events (
@@ -52,13 +47,22 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX events_ts_id ON events (ts, id);
    CREATE VIRTUAL TABLE events_fts USING fts5(body, content = '', contentless_delete = 1, tokenize = 'unicode61');
-   CREATE TRIGGER events_fts_insert AFTER INSERT ON events BEGIN
-     INSERT INTO events_fts (rowid, body) VALUES (new.seq, ${FTS_BODY('new.doc')});
-   END;
    CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN
      DELETE FROM events_fts WHERE rowid = old.seq;
    END;`,
 ];
+
+/**
+ * What the FTS5 index holds for an event: the `text` op's words (UAX #29, folded) of `message`
+ * and `event.original`, separated by spaces. Indexing the words rather than the raw text keeps
+ * FTS5's tokens inside word boundaries, so a MATCH on a word's tokens never misses a row the
+ * exact check would keep (raw "foo日本" would be one unicode61 token, but two words).
+ */
+function ftsBody(event: EcsEvent): string {
+  const strings = (value: unknown): string[] =>
+    typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  return textWords([...strings(event.message), ...strings(event.event?.original)].join('\n')).join(' ');
+}
 
 /** Rows deleted per transaction by retention, so the write lock is released between chunks. */
 const DELETE_CHUNK = 5_000;
@@ -87,6 +91,7 @@ export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite';
   private readonly logger: Logger;
   private readonly insert;
+  private readonly index;
   private readonly byId;
 
   constructor(
@@ -96,7 +101,10 @@ export class SqliteEventStore implements EventStore {
     this.logger = options.logger ?? silentLogger();
     registerSqlFunctions(db);
     migrate(db, 'events', MIGRATIONS);
-    this.insert = db.prepare<[string, number, string]>('INSERT INTO events (id, ts, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING');
+    this.insert = db.prepare<[string, number, string], { seq: number }>(
+      'INSERT INTO events (id, ts, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq',
+    );
+    this.index = db.prepare<[number, string]>('INSERT INTO events_fts (rowid, body) VALUES (?, ?)');
     this.byId = db.prepare<[string], { doc: string }>('SELECT doc FROM events WHERE id = ?');
   }
 
@@ -104,19 +112,24 @@ export class SqliteEventStore implements EventStore {
   append(events: readonly EcsEvent[]): Promise<AppendResult> {
     return this.run('append', () => {
       const rejected: RejectedEvent[] = [];
-      const rows: [string, number, string][] = [];
+      const rows: { row: [string, number, string]; event: EcsEvent }[] = [];
       for (const event of events) {
         const detail = invalidEventDetail(event);
         if (detail !== undefined) {
           const id: unknown = event.event?.id;
           rejected.push({ id: typeof id === 'string' ? id : '', reason: 'invalid_event', detail });
         } else {
-          rows.push([(event.event as { id: string }).id, eventTimestampMs(event) as number, JSON.stringify(event)]);
+          rows.push({ row: [(event.event as { id: string }).id, eventTimestampMs(event) as number, JSON.stringify(event)], event });
         }
       }
       let written = 0;
       this.db.transaction(() => {
-        for (const row of rows) written += this.insert.run(...row).changes;
+        for (const { row, event } of rows) {
+          const inserted = this.insert.get(...row);
+          if (inserted === undefined) continue; // the id is stored already: a duplicate
+          this.index.run(inserted.seq, ftsBody(event));
+          written += 1;
+        }
       }).immediate();
       const result = { written, duplicates: rows.length - written, rejected };
       this.logger.debug({ written, duplicates: result.duplicates, rejected: rejected.length }, 'events appended');
@@ -265,15 +278,16 @@ export class SqliteEventStore implements EventStore {
     try {
       return Promise.resolve(work());
     } catch (error) {
+      if (!(error instanceof Error)) return Promise.reject(new Error(String(error)));
       const code = (error as { code?: unknown }).code;
       const closed = error instanceof TypeError && /database connection is not open/.test(error.message);
       if ((typeof code === 'string' && OPERATIONAL_CODES.test(code)) || closed) {
         this.logger.warn({ err: error, operation }, 'event store unavailable');
         return Promise.reject(
-          new OperationalError('WATCHPOST_ERR_STORE_UNAVAILABLE', `SQLite event store ${operation} failed: ${(error as Error).message}`, { cause: error }),
+          new OperationalError('WATCHPOST_ERR_STORE_UNAVAILABLE', `SQLite event store ${operation} failed: ${error.message}`, { cause: error }),
         );
       }
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
   }
 }

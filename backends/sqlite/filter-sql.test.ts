@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasCode } from '../../core/errors.js';
 import type { FilterNode } from '../../core/query/filter.js';
+import { textWords } from '../../core/query/text.js';
 import { compileFilterSql, globPattern, jsonPath, registerSqlFunctions } from './filter-sql.js';
 
 const DOCS: Record<string, unknown> = {
@@ -31,6 +32,7 @@ const DOCS: Record<string, unknown> = {
     event: { created: 1714557600000 },
   },
   d: { '@timestamp': '2024-05-02T00:00:00.000Z', user: {} },
+  e: { '@timestamp': '2024-05-02T00:00:00.000Z', message: 'login foo日本 ok' },
 };
 
 let db: InstanceType<typeof Database>;
@@ -42,7 +44,11 @@ beforeAll(() => {
   const insert = db.prepare('INSERT INTO t (id, doc) VALUES (?, ?)');
   for (const [id, doc] of Object.entries(DOCS)) insert.run(id, JSON.stringify(doc));
   db.exec(`CREATE VIRTUAL TABLE t_fts USING fts5(body, content='', contentless_delete=1)`);
-  db.exec(`INSERT INTO t_fts (rowid, body) SELECT rowid, coalesce(json_extract(doc, '$.message'), '') || char(10) || coalesce(json_extract(doc, '$.event.original'), '') FROM t`);
+  const index = db.prepare('INSERT INTO t_fts (rowid, body) VALUES (?, ?)');
+  for (const row of db.prepare<[], { rowid: number; doc: string }>('SELECT rowid, doc FROM t').all()) {
+    const doc = JSON.parse(row.doc) as { message?: string; event?: { original?: string } };
+    index.run(row.rowid, textWords(`${doc.message ?? ''}\n${doc.event?.original ?? ''}`).join(' '));
+  }
 });
 afterAll(() => db.close());
 
@@ -56,7 +62,7 @@ function ids(filter: FilterNode, fts = false): string[] {
 
 describe('compileFilterSql', () => {
   it.each<[string, FilterNode, string[]]>([
-    ['empty and is true', { op: 'and', children: [] }, ['a', 'b', 'c', 'd']],
+    ['empty and is true', { op: 'and', children: [] }, ['a', 'b', 'c', 'd', 'e']],
     ['empty or is false', { op: 'or', children: [] }, []],
     ['eq string, case-insensitive', { op: 'eq', field: 'user.name', value: 'root' }, ['a']],
     ['eq case-sensitive', { op: 'eq', field: 'user.name', value: 'root', caseSensitive: true }, []],
@@ -89,7 +95,7 @@ describe('compileFilterSql', () => {
     ['exists', { op: 'exists', field: 'event.original' }, ['b']],
     ['exists is false for null', { op: 'exists', field: 'user.name' }, ['a', 'b']],
     ['exists on object', { op: 'exists', field: 'user' }, ['a', 'b', 'c']],
-    ['not over a missing field is true', { op: 'not', child: { op: 'eq', field: 'event.original', value: 'x' } }, ['a', 'b', 'c', 'd']],
+    ['not over a missing field is true', { op: 'not', child: { op: 'eq', field: 'event.original', value: 'x' } }, ['a', 'b', 'c', 'd', 'e']],
     ['range numbers', { op: 'range', field: 'event.severity', gte: 3, lt: 7 }, ['a']],
     ['range never compares strings as numbers', { op: 'range', field: 'source.port', gt: 1000 }, []],
     ['range timestamps compare instants', { op: 'range', field: '@timestamp', gte: '2024-05-01T10:00:00Z', lt: '2024-05-01T11:00:00Z' }, ['a', 'c']],
@@ -100,7 +106,8 @@ describe('compileFilterSql', () => {
     ['text keeps dotted words whole', { op: 'text', value: '203.0.113.7' }, ['a']],
     ['text of no words matches nothing', { op: 'text', value: '  ,; ' }, []],
     ['text underscore word', { op: 'text', value: 'user_name' }, ['b']],
-    ['and/or/not', { op: 'or', children: [{ op: 'eq', field: 'user.name', value: 'jdoe' }, { op: 'and', children: [{ op: 'exists', field: 'message' }, { op: 'not', child: { op: 'exists', field: 'source' } }] }] }, ['b', 'c']],
+    ['text splits scripts as the standard tokenizer does', { op: 'text', value: 'FOO 本' }, ['e']],
+    ['and/or/not', { op: 'or', children: [{ op: 'eq', field: 'user.name', value: 'jdoe' }, { op: 'and', children: [{ op: 'exists', field: 'message' }, { op: 'not', child: { op: 'exists', field: 'source' } }] }] }, ['b', 'c', 'e']],
   ])('%s', (_name, filter, expected) => {
     expect(ids(filter)).toEqual(expected);
     expect(ids(filter, true)).toEqual(expected);

@@ -26,9 +26,10 @@ export interface SqlFragment {
 /** Options of {@link compileFilterSql}. */
 export interface FilterSqlOptions {
   /**
-   * An FTS5 table indexing the `message` and `event.original` text of each row by rowid. When
-   * given, the `text` op first narrows rows with an FTS5 MATCH (a superset of the exact word
-   * match) and then checks the words exactly, which makes it index-assisted.
+   * An FTS5 table (unicode61) indexing, by rowid, the words of each row's `message` and
+   * `event.original` as `textWords` splits them, joined by spaces. When given, the `text` op
+   * first narrows rows with an FTS5 MATCH (a superset of the exact word match) and then checks
+   * the words exactly, which makes it index-assisted.
    */
   readonly fts?: { readonly table: string; readonly rowid: string };
 }
@@ -207,9 +208,9 @@ function rangeCondition(ctx: Context, node: Extract<FilterNode, { op: 'range' }>
 
 /**
  * The free-text op: every word of `value` is a word (UAX #29, case-folded) of `message` or
- * `event.original`. With an FTS5 table, a MATCH of each word as a phrase narrows the rows first:
- * FTS5's unicode61 tokens of a word are a run of the tokens of any text containing that word,
- * so the MATCH never loses a row the exact check would keep.
+ * `event.original`. With an FTS5 table of those words, a MATCH of each word as a phrase narrows
+ * the rows first: FTS5 splits a word into the same tokens wherever it occurs, so the MATCH never
+ * loses a row the exact check would keep.
  */
 function textCondition(ctx: Context, value: string): string {
   const words = [...new Set(textWords(value))];

@@ -67,6 +67,7 @@ export class JobTable {
   private readonly failExpiredLeases: Statement<[string, number, number]>;
   private readonly requeueExpiredLeases: Statement<[string, number]>;
   private readonly claimDue: Statement<[string, number, string, number], JobRow>;
+  private readonly anyWork: Statement<[string, number, number], { work: number }>;
   private readonly nextDue: Statement<[string], { next: number | null }>;
   private readonly renew: Statement<[number, string, string]>;
   private readonly complete: Statement<[string | null, number, string, string]>;
@@ -102,6 +103,10 @@ export class JobTable {
        WHERE id = (SELECT id FROM queue_jobs WHERE name = ? AND state IN ('waiting', 'delayed') AND run_at <= ?
                    ORDER BY run_at, seq LIMIT 1)
        RETURNING *`,
+    );
+    this.anyWork = db.prepare(
+      `SELECT EXISTS (SELECT 1 FROM queue_jobs WHERE name = ? AND state IN ('waiting', 'delayed') AND run_at <= ?)
+           OR EXISTS (SELECT 1 FROM queue_jobs WHERE state = 'active' AND lease_until <= ?) AS work`,
     );
     this.nextDue = db.prepare(
       `SELECT MIN(CASE WHEN state = 'active' THEN lease_until ELSE run_at END) AS next
@@ -145,6 +150,9 @@ export class JobTable {
 
   /** Takes the next due job of `name` for `owner` until `leaseUntil`, first returning expired leases to the line. */
   claim(name: string, owner: string, now: number, leaseUntil: number): JobRow | undefined {
+    // An idle worker polls several times a second; a plain read first keeps it from taking the
+    // write lock (and making ingest's writers wait) when there is nothing to take.
+    if (this.guard(() => this.anyWork.get(name, now, now)?.work) !== 1) return undefined;
     return this.guard(() =>
       this.db
         .transaction(() => {
@@ -166,23 +174,27 @@ export class JobTable {
     return this.guard(() => this.renew.run(leaseUntil, id, owner).changes > 0);
   }
 
-  /** Each of these returns false when the lease was lost (the outcome is then not recorded). */
+  /** Records success; false when the lease was lost (the outcome is then not recorded), as for the two below. */
   markCompleted(id: string, owner: string, result: string | null, now: number): boolean {
     return this.guard(() => this.complete.run(result, now, id, owner).changes > 0);
   }
 
+  /** Puts the job back, due at `runAt`, keeping the error. */
   markRetry(id: string, owner: string, runAt: number, error: string): boolean {
     return this.guard(() => this.retry.run(runAt, error, id, owner).changes > 0);
   }
 
+  /** Fails the job for good. */
   markFailed(id: string, owner: string, error: string, now: number): boolean {
     return this.guard(() => this.fail.run(error, now, id, owner).changes > 0);
   }
 
+  /** The row of `id`, whatever its state. */
   get(id: string): JobRow | undefined {
     return this.guard(() => this.selectById.get(id));
   }
 
+  /** Deletes `id` if it is waiting or delayed; false otherwise. */
   cancel(id: string): boolean {
     return this.guard(() => this.deleteQueued.run(id).changes > 0);
   }
@@ -192,6 +204,7 @@ export class JobTable {
     return this.guard(() => this.purge.run(before).changes);
   }
 
+  /** Jobs per state (waiting and delayed told apart by `now`), of one name or all. */
   counts(now: number, name?: string): Record<JobState, number> {
     const rows = this.guard(() => (name === undefined ? this.countAll.all(now) : this.countByName.all(now, name)));
     const counts: Record<JobState, number> = { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0 };
@@ -204,6 +217,7 @@ export class JobTable {
     return this.db.open;
   }
 
+  /** Throws when the database cannot answer. */
   ping(): void {
     this.guard(() => this.db.prepare('SELECT 1').get());
   }

@@ -64,32 +64,6 @@ describe('SqliteJobQueue', () => {
     }
   });
 
-  it('fails a job whose lease expired on its last attempt instead of running it again', async () => {
-    const harness = openHarness();
-    try {
-      const { queue } = harness;
-      let started = false;
-      queue.work('last-try', async (job) => {
-        started = true;
-        await new Promise((resolve) => job.signal.addEventListener('abort', resolve, { once: true }));
-      });
-      await queue.add({ name: 'last-try', id: 'last-1', data: {}, attempts: 1 });
-      await waitUntil(async () => started);
-      await harness.crash(queue);
-      const survivor = await harness.reopen();
-      let ranOnSurvivor = false;
-      const worker = survivor.work('last-try', async () => {
-        ranOnSurvivor = true;
-      });
-      await waitUntil(async () => (await survivor.get('last-1'))?.state === 'failed', LEASE_MS * 5);
-      expect(await survivor.get('last-1')).toMatchObject({ attemptsMade: 1, error: expect.stringContaining('lease expired') });
-      expect(ranOnSurvivor).toBe(false);
-      await worker.close();
-    } finally {
-      await harness.cleanup();
-    }
-  });
-
   it('keeps its jobs in the database file, where a new handle finds them', async () => {
     const harness = openHarness();
     try {

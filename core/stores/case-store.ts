@@ -92,11 +92,17 @@ export interface AppendOnlyLog<T extends { readonly id: string; readonly at: str
 
 /**
  * Which records, in what order. Filters use the filter AST over the record's fields (top-level
- * and dotted nested names, e.g. `entity.value`; an array field matches if any element does).
+ * and dotted nested names, e.g. `entity.value`; an array field matches if any element does,
+ * including a field inside an array of objects, e.g. `observables.value`; a key that itself
+ * contains dots is reached by the same dotted name, e.g. `entities.source.ip`).
  */
 export interface ListQuery {
   readonly filter?: FilterNode;
-  /** Field to sort on; ties broken by id. @defaultValue "createdAt" (collections) or "at" (logs) */
+  /**
+   * Field to sort on (dotted letters, digits and `_`; anything else is
+   * WATCHPOST_ERR_STORE_INVALID_QUERY); ties broken by id. Records without the field come first
+   * ascending and last descending. @defaultValue "createdAt" (collections) or "at" (logs)
+   */
   readonly sort?: string;
   /** @defaultValue "asc" */
   readonly order?: 'asc' | 'desc';

@@ -8,7 +8,8 @@ import type { BackendHealth } from './event-store.js';
  *
  * Delivery is at least once: a job whose worker dies mid-run is run again after its lease
  * expires. Handlers must therefore be idempotent, and job ids deterministic, so that a retry
- * or a duplicate add is harmless.
+ * or a duplicate add is harmless. The lost run counts as an attempt: a job whose lease expires
+ * on its last attempt fails ("lease expired ...") instead of running again.
  */
 export interface JobQueue {
   /** The technology, as /api/health reports it: "sqlite" or "redis". */

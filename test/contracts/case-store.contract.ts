@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert, AuditEntry, TimelineEntry } from '../../core/cases/types.js';
 import type { FilterNode } from '../../core/query/filter.js';
 import {
@@ -115,9 +115,20 @@ export function describeCaseStoreContract(name: string, open: OpenCaseStore): vo
   describe(`CaseStore contract: ${name}`, () => {
     let store: CaseStore;
     let cleanup: () => Promise<void>;
+    let openError: unknown;
 
+    // A store that cannot be opened (its server is down) must fail every test, not skip them,
+    // which is what vitest does to the tests of a failed beforeAll.
     beforeAll(async () => {
-      ({ store, cleanup } = await open());
+      try {
+        ({ store, cleanup } = await open());
+      } catch (error) {
+        openError = error;
+      }
+    });
+
+    beforeEach(() => {
+      if (openError !== undefined) throw openError;
     });
 
     afterAll(async () => {
@@ -127,7 +138,7 @@ export function describeCaseStoreContract(name: string, open: OpenCaseStore): vo
       await cleanup();
     });
 
-    const collection = (c: CollectionCase): Collection<Identified> => store[c.name] as unknown as Collection<Identified>;
+    const collection = (c: CollectionCase): Collection<Identified> => store[c.name];
 
     it('names its technology and reports itself up', async () => {
       expect(store.kind).toMatch(/^[a-z]+$/);
@@ -339,11 +350,16 @@ export function describeCaseStoreContract(name: string, open: OpenCaseStore): vo
             { type: 'user', value: 'jdoe' },
           ],
         });
-        const cc = makeIncident({ assignee: m, tags: [], observables: [], tasks: [], verdict: 'benign' });
+        const cc = makeIncident({ assignee: m, title: 'Überwachung umgangen', tags: [], observables: [], tasks: [], verdict: 'benign' });
         await Promise.all([a, b, cc].map((i) => store.incidents.create(i)));
         const scoped = (filter: FilterNode): Promise<string[]> =>
           store.incidents.list({ filter: { op: 'and', children: [eq('assignee', m), filter] } }).then((p) => p.items.map((i) => i.id).sort());
         await expect(scoped(eq('tags', 'ssh'))).resolves.toEqual([a.id]);
+        // eq folds case unless asked not to, beyond ASCII too.
+        await expect(scoped(eq('tags', 'SSH'))).resolves.toEqual([a.id]);
+        await expect(scoped({ op: 'eq', field: 'tags', value: 'SSH', caseSensitive: true })).resolves.toEqual([]);
+        await expect(scoped(eq('observables.value', 'LOGIN-EXAMP1E.COM'))).resolves.toEqual([b.id]);
+        await expect(scoped(eq('title', 'ÜBERWACHUNG UMGANGEN'))).resolves.toEqual([cc.id]);
         await expect(scoped(eq('tags', 'phishing'))).resolves.toEqual([b.id]);
         await expect(scoped(eq('observables.value', 'jdoe'))).resolves.toEqual([b.id]);
         await expect(scoped(eq('observables.value', '203.0.113.7'))).resolves.toEqual([a.id]);
@@ -404,6 +420,18 @@ export function describeCaseStoreContract(name: string, open: OpenCaseStore): vo
         expect(left.items.map((s) => s.id)).toEqual([boundary.id, valid.id]);
       });
 
+      it('pages 100 records at a time by default', async () => {
+        const m = marker();
+        await Promise.all(Array.from({ length: 101 }, (_, i) => store.sessions.create(makeSession({ userId: m, createdAt: at(i % 7) }))));
+        const first = await store.sessions.list({ filter: eq('userId', m) });
+        expect(first.items).toHaveLength(100);
+        expect(first.total).toBe(101);
+        const second = await store.sessions.list({ filter: eq('userId', m), cursor: first.nextCursor });
+        expect(second.items).toHaveLength(1);
+        expect(second.nextCursor).toBeUndefined();
+        expect(new Set([...first.items, ...second.items].map((s) => s.id)).size).toBe(101);
+      });
+
       it('returns the total with a page smaller than it, and an empty page with limit 0', async () => {
         const m = marker();
         await Promise.all(Array.from({ length: 5 }, (_, i) => store.alerts.create(makeAlert({ assignee: m, createdAt: at(i) }))));
@@ -447,7 +475,7 @@ export function describeCaseStoreContract(name: string, open: OpenCaseStore): vo
     ];
 
     describe.each(LOGS)('log $name', (l) => {
-      const log = (): AppendOnlyLog<TimelineEntry | AuditEntry> => store[l.name] as AppendOnlyLog<TimelineEntry | AuditEntry>;
+      const log = (): AppendOnlyLog<TimelineEntry | AuditEntry> => store[l.name];
       const scopeField = l.name === 'timeline' ? 'incidentId' : 'actor';
 
       it('appends an entry and lists it at once', async () => {

@@ -72,7 +72,7 @@ export const CORPUS: readonly EcsEvent[] = [
     host: { name: 'web-01' },
     event: { severity: 1 },
   }),
-  ev('e08', T0 + 2 * DAY - HOUR, { tags: ['dup', 'dup'], message: 'heartbeat' }),
+  ev('e08', T0 + 2 * DAY - HOUR, { tags: ['dup', 'dup'], message: 'heartbeat foo日本' }),
 ];
 
 /** A time range holding the whole corpus. */

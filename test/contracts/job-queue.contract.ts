@@ -232,6 +232,28 @@ export function describeJobQueueContract(
       await worker.close();
     });
 
+    it('fails a job whose lease expired on its last attempt instead of running it again', async () => {
+      const { queue } = harness;
+      if (!harness.crash) throw new Error(`${name}: the harness must provide crash() for this test`);
+      const other = await reopen();
+      let started = false;
+      queue.work('last-try', async (job) => {
+        started = true;
+        await new Promise((resolve) => job.signal.addEventListener('abort', resolve, { once: true }));
+      });
+      await queue.add({ name: 'last-try', id: 'last-1', data: {}, attempts: 1 });
+      await waitFor(async () => started, 10_000, 'the job started on the first worker');
+      await harness.crash(queue);
+      let ranOnSurvivor = false;
+      const worker = other.work('last-try', async () => {
+        ranOnSurvivor = true;
+      });
+      const info = await waitForState(other, 'last-1', 'failed', options.leaseMs * 5 + 10_000);
+      expect(info).toMatchObject({ attemptsMade: 1, attempts: 1, error: expect.stringContaining('lease expired') });
+      expect(ranOnSurvivor).toBe(false);
+      await worker.close();
+    });
+
     it('cancels only waiting and delayed jobs, and a cancelled id may be added again', async () => {
       const { queue } = harness;
       await queue.add({ name: 'cancel-me', id: 'c-delayed', data: {}, delayMs: 60_000 });
