@@ -15,8 +15,9 @@ import { registerSqlFunctions } from './filter-sql.js';
  *
  * - Revisions are integers from one counter shared by all collections, exposed as strings;
  *   `replace` is a compare-and-set UPDATE on (id, rev).
- * - Lists filter with the filter AST compiled to SQL over the JSON document, sort by any field
- *   (id breaks ties), and page by keyset cursor.
+ * - Lists filter with the filter AST compiled to SQL over each record's search view, which reads
+ *   dotted keys and arrays of objects the way Elasticsearch does (case-search-view.ts); they sort
+ *   by any field (id breaks ties, missing values first ascending) and page by keyset cursor.
  * - The timeline and audit tables are append-only in the database itself: triggers refuse UPDATE,
  *   and DELETE except inside a retention transaction (see case-schema.ts for what that does and
  *   does not protect against).
