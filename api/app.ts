@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { ApiConfig } from '../core/config/schema.js';
 import type { Logger } from '../core/log.js';
@@ -25,10 +25,12 @@ export interface ApiDependencies {
  * and GET /metrics do).
  */
 export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
+  const apiLogger: FastifyBaseLogger = deps.logger.child({ component: 'api' });
   const app = Fastify({
-    loggerInstance: deps.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    loggerInstance: apiLogger,
     bodyLimit: deps.config.bodyLimitBytes,
-    disableRequestLogging: true,
+    // Per-request lines would log every health probe; state changes go to the audit log instead.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
     return503OnClosing: true,
   });
