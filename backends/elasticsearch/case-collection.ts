@@ -4,7 +4,7 @@ import type { FilterNode } from '../../core/query/filter.js';
 import type { Collection, ListQuery, Page, Stored } from '../../core/stores/case-store.js';
 import { mapEsError, statusOf } from './case-errors.js';
 import { errorType } from './case-indices.js';
-import { resolveListQuery } from './case-list-query.js';
+import { resolveListQuery } from '../../core/stores/list-query.js';
 import { deleteWhere, filterQuery, parseRevision, revisionOf, searchPage } from './case-search.js';
 
 /**

@@ -3,7 +3,7 @@ import { UnexpectedError } from '../../core/errors.js';
 import type { AppendOnlyLog, ListQuery, Page } from '../../core/stores/case-store.js';
 import { mapEsError, statusOf } from './case-errors.js';
 import { errorType } from './case-indices.js';
-import { resolveListQuery } from './case-list-query.js';
+import { resolveListQuery } from '../../core/stores/list-query.js';
 import { deleteWhere, searchPage } from './case-search.js';
 
 /** `Date.prototype.toISOString()` output, the form every log entry's `at` has (core/cases/types.ts). */

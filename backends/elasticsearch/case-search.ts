@@ -2,7 +2,7 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import { OperationalError } from '../../core/errors.js';
 import { CASE_FIELD_TYPES } from './case-indices.js';
 import { mapEsError } from './case-errors.js';
-import { encodeCursor, type ResolvedListQuery } from './case-list-query.js';
+import { encodeCursor, type ResolvedListQuery } from '../../core/stores/list-query.js';
 import { compileFilterDsl } from './filter-dsl.js';
 
 /** A document as a search returns it, with the fields the case store asks for. */

@@ -2,7 +2,7 @@ import { UserError } from '../../core/errors.js';
 import type { FilterNode } from '../../core/query/filter.js';
 import type { Collection, ListQuery, Page, Stored } from '../../core/stores/case-store.js';
 import type { SqliteDatabase } from './database.js';
-import { resolveListQuery } from './case-list-query.js';
+import { resolveListQuery } from '../../core/stores/list-query.js';
 import { searchViewJson } from './case-search-view.js';
 import { guarded, listPage, type ListTarget } from './case-sql.js';
 import { compileFilterSql } from './filter-sql.js';

@@ -2,7 +2,7 @@ import { UnexpectedError } from '../../core/errors.js';
 import { foldCase } from '../../core/query/text.js';
 import type { AppendOnlyLog, ListQuery, Page } from '../../core/stores/case-store.js';
 import type { SqliteDatabase } from './database.js';
-import { resolveListQuery } from './case-list-query.js';
+import { resolveListQuery } from '../../core/stores/list-query.js';
 import { TIMELINE_KEY, type CaseLogName } from './case-schema.js';
 import { searchViewJson } from './case-search-view.js';
 import { guarded, listPage, type ListTarget } from './case-sql.js';

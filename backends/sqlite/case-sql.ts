@@ -3,7 +3,7 @@ import type { FilterNode } from '../../core/query/filter.js';
 import { foldCase } from '../../core/query/text.js';
 import type { SqliteDatabase } from './database.js';
 import { compileFilterSql } from './filter-sql.js';
-import { encodeCursor, type ResolvedListQuery } from './case-list-query.js';
+import { encodeCursor, type ResolvedListQuery } from '../../core/stores/list-query.js';
 
 /**
  * SQLite result codes that mean the file cannot be used right now (locked past the busy

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeCaseStoreContract } from '../../test/contracts/case-store.contract.js';
 import { makeAlert, makeAuditEntry, makeTimelineEntry } from '../../test/contracts/case-fixtures.js';
-import { resolveListQuery } from './case-list-query.js';
+import { resolveListQuery } from '../../core/stores/list-query.js';
 import { TIMELINE_KEY } from './case-schema.js';
 import { listStatements } from './case-sql.js';
 import { SqliteCaseStore } from './case-store.js';

@@ -1,13 +1,14 @@
-import { UserError } from '../../core/errors.js';
-import type { FilterNode } from '../../core/query/filter.js';
-import { MAX_LIST_LIMIT, type ListQuery } from '../../core/stores/case-store.js';
+import { UserError } from '../errors.js';
+import type { FilterNode } from '../query/filter.js';
+import { MAX_LIST_LIMIT, type ListQuery } from './case-store.js';
 
 /** The page size when a query names none (the contract's default). */
 export const DEFAULT_LIST_LIMIT = 100;
 
 /**
- * Sort fields the store accepts: dotted names of plain segments, the same rule the SQLite case
- * store applies (it splices the name into a JSON path), so both refuse the same queries.
+ * Sort fields every case store accepts: dotted names of plain segments (SQLite splices the name
+ * into a JSON path, so nothing else may pass: no quotes, brackets or `$`). Shared so that every
+ * backend accepts and refuses the same list queries and issues the same cursors.
  */
 const SORT_FIELD = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$/;
 
