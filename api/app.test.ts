@@ -69,7 +69,7 @@ describe('API app', () => {
     const response = await api.inject({ method: 'GET', url: '/metrics' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
-    expect(response.body).toMatch(/^# HELP watchpost_process_/m);
+    expect(response.body).toMatch(/^# HELP watchpost_process_cpu_user_seconds_total /m);
     expect(response.body).toContain('role="api"');
   });
 

@@ -108,7 +108,7 @@ describe('watchpost command', () => {
       expect(body.backends.correlation).toEqual(role === 'start' || role === 'ingest' ? { kind: 'memory', state: 'up' } : undefined);
       const metrics = await fetch(`${proc.url}/metrics`);
       expect(metrics.status).toBe(200);
-      expect(await metrics.text()).toContain('watchpost_process_');
+      expect(await metrics.text()).toContain('watchpost_process_cpu_user_seconds_total');
       expect((await fetch(`${proc.url}/api/v1/alerts`)).status).toBe(401);
       expect(await stop(proc.child)).toBe(0);
       expect(proc.output()).toContain('"msg":"stopped"');

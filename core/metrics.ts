@@ -8,7 +8,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 export function createMetricsRegistry(options: { readonly defaultMetrics?: boolean; readonly role?: string } = {}): Registry {
   const registry = new Registry();
   if (options.role) registry.setDefaultLabels({ role: options.role });
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'watchpost_process_' });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'watchpost_' });
   return registry;
 }
 
