@@ -7,7 +7,9 @@
 # Environment:
 #   WATCHPOST_DEV_REDIS_PORT  default 6390
 #   WATCHPOST_DEV_ES_PORT     default 9250 (transport port = http port + 100)
-#   WATCHPOST_DEV_ES_VERSION  default 8.19.21 (8.x runs on JDK 17, 9.x on JDK 21+)
+#   WATCHPOST_DEV_ES_VERSION  default: the newest integ-test-zip on Maven Central that an installed
+#                             JDK runs: 9.5.4 when a JDK 21+ is under /usr/lib/jvm, else 8.19.21
+#                             (8.x runs on JDK 17, 9.x on JDK 21+)
 #
 # Both servers are daemons in their own session with stdin/stdout detached, so they outlive this
 # script and are unaffected when the shell that ran it is killed. Downloads and unpacking go to a
@@ -22,7 +24,20 @@ REDIS_PORT="${WATCHPOST_DEV_REDIS_PORT:-6390}"
 REDIS_DIR="$DEV_DIR/redis"
 REDIS_PIDFILE="$REDIS_DIR/redis.pid"
 
-ES_VERSION="${WATCHPOST_DEV_ES_VERSION:-8.19.21}"
+# The newest versions Maven Central serves as integ-test-zip (checked 2026-11-24).
+ES_NEWEST_9="9.5.4"
+ES_NEWEST_8="8.19.21"
+default_es_version() {
+  local candidate
+  for candidate in /usr/lib/jvm/temurin-2* /usr/lib/jvm/java-2*-openjdk-amd64; do
+    if [[ -x "$candidate/bin/java" ]]; then
+      printf '%s\n' "$ES_NEWEST_9"
+      return
+    fi
+  done
+  printf '%s\n' "$ES_NEWEST_8"
+}
+ES_VERSION="${WATCHPOST_DEV_ES_VERSION:-$(default_es_version)}"
 ES_PORT="${WATCHPOST_DEV_ES_PORT:-9250}"
 ES_TRANSPORT_PORT="$((ES_PORT + 100))"
 ES_DIST_DIR="$DEV_DIR/es-dist"
