@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { IngestConfigSchema } from './ingest.js';
 
 /**
  * The one configuration schema. Every key has a description and, where sensible, a default;
@@ -124,6 +125,7 @@ export const ConfigSchema = Type.Object(
     elasticsearch: Type.Optional(ElasticsearchConfigSchema),
     redis: Type.Optional(RedisConfigSchema),
     retention: RetentionConfigSchema,
+    ingest: IngestConfigSchema,
   },
   { additionalProperties: false },
 );
