@@ -2,9 +2,12 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Registry } from 'prom-client';
 import type { ApiConfig } from '../core/config/schema.js';
 import type { Logger } from '../core/log.js';
+import type { CaseStore } from '../core/stores/case-store.js';
 import { authGuard, type Authenticator } from './plugins/auth-guard.js';
 import { errorHandler } from './plugins/error-handler.js';
+import { tokenAuthenticator } from './plugins/token-auth.js';
 import { healthRoutes, type HealthSource } from './routes/health/index.js';
+import { ingestRoutes, type IngestDependencies } from './routes/ingest/index.js';
 import { metricsRoutes } from './routes/metrics/index.js';
 
 /** What the API needs; the composition root in cli/ builds these. */
@@ -17,6 +20,16 @@ export interface ApiDependencies {
   readonly health: HealthSource;
   /** Decides who a request comes from; without one, every protected route answers 401. */
   readonly authenticate?: Authenticator;
+  /**
+   * Case management: users, API tokens, audit. When `authenticate` is not given, API tokens
+   * stored here authenticate requests.
+   */
+  readonly cases?: CaseStore;
+  /**
+   * HTTP ingest: the pipeline's sink and the `ingest.http` config. Without it (a process that
+   * runs no pipeline) POST /api/v1/ingest answers 503; with `enabled: false` the route is absent.
+   */
+  readonly ingest?: IngestDependencies;
 }
 
 /**
@@ -35,8 +48,11 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     return503OnClosing: true,
   });
   await app.register(errorHandler);
-  await app.register(authGuard, { authenticate: deps.authenticate });
+  const authenticate =
+    deps.authenticate ?? (deps.cases ? tokenAuthenticator(deps.cases, { logger: deps.logger.child({ component: 'token-auth' }) }) : undefined);
+  await app.register(authGuard, { authenticate });
   await app.register(healthRoutes, { version: deps.version, health: deps.health });
   await app.register(metricsRoutes, { registry: deps.metrics });
+  if (deps.ingest?.config.enabled !== false) await app.register(ingestRoutes, { ingest: deps.ingest });
   return app;
 }

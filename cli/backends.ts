@@ -37,13 +37,11 @@ function need<T>(value: T | undefined, section: string): T {
   return value;
 }
 
-/**
- * Opens the backends the configuration selects: the only place that constructs concrete
- * clients. What it opened is closed again if a later backend fails to open.
- */
-export async function openBackends(config: Readonly<Config>, logger: Logger, options: { correlation: boolean }): Promise<Backends> {
-  const closers: (() => Promise<void> | void)[] = [];
-  const close = async (): Promise<void> => {
+/** Closers run in reverse order of opening; a failing one is logged and the rest still run. */
+type Closers = (() => Promise<void> | void)[];
+
+function closerOf(closers: Closers, logger: Logger): () => Promise<void> {
+  return async () => {
     while (closers.length > 0) {
       const closer = closers.pop() as () => Promise<void> | void;
       try {
@@ -53,9 +51,19 @@ export async function openBackends(config: Readonly<Config>, logger: Logger, opt
       }
     }
   };
-  try {
-    let db: SqliteDatabase | undefined;
-    const sqlite = (): SqliteDatabase => {
+}
+
+/** The shared connections, each opened on first use and its closer registered then. */
+interface Connections {
+  sqlite(): SqliteDatabase;
+  elasticsearch(): ReturnType<typeof createElasticsearchClient>;
+}
+
+function lazyConnections(config: Readonly<Config>, closers: Closers): Connections {
+  let db: SqliteDatabase | undefined;
+  let client: ReturnType<typeof createElasticsearchClient> | undefined;
+  return {
+    sqlite: () => {
       if (!db) {
         const opened = openSqliteDatabase(join(config.dataDir, SQLITE_FILE));
         db = opened;
@@ -64,47 +72,100 @@ export async function openBackends(config: Readonly<Config>, logger: Logger, opt
         });
       }
       return db;
-    };
-    const elasticsearch = (() => {
-      let client: ReturnType<typeof createElasticsearchClient> | undefined;
-      return () => {
-        if (!client) {
-          const created = createElasticsearchClient(need(config.elasticsearch, 'elasticsearch'));
-          client = created;
-          closers.push(() => created.close());
-        }
-        return client;
-      };
-    })();
+    },
+    elasticsearch: () => {
+      if (!client) {
+        const created = createElasticsearchClient(need(config.elasticsearch, 'elasticsearch'));
+        client = created;
+        closers.push(() => created.close());
+      }
+      return client;
+    },
+  };
+}
+
+async function createEventStore(config: Readonly<Config>, logger: Logger, connections: Connections): Promise<EventStore> {
+  return config.backends.events === 'sqlite'
+    ? new SqliteEventStore(connections.sqlite(), { logger: logger.child({ component: 'event-store' }) })
+    : ElasticsearchEventStore.open(connections.elasticsearch(), {
+        indexPrefix: need(config.elasticsearch, 'elasticsearch').indexPrefix,
+        shards: config.elasticsearch?.shards,
+        replicas: config.elasticsearch?.replicas,
+        bulkMaxRetries: config.elasticsearch?.bulkMaxRetries,
+        logger: logger.child({ component: 'event-store' }),
+      });
+}
+
+async function createCaseStore(config: Readonly<Config>, logger: Logger, connections: Connections): Promise<CaseStore> {
+  return config.backends.cases === 'sqlite'
+    ? new SqliteCaseStore(connections.sqlite())
+    : ElasticsearchCaseStore.open(connections.elasticsearch(), {
+        indexPrefix: need(config.elasticsearch, 'elasticsearch').indexPrefix,
+        shards: config.elasticsearch?.shards,
+        replicas: config.elasticsearch?.replicas,
+        logger: logger.child({ component: 'case-store' }),
+      });
+}
+
+/** One store opened on its own, for a command that needs nothing else. */
+export interface OpenedStore<T> {
+  readonly store: T;
+  /** Closes the store and its connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+async function openOne<T extends { close(): Promise<void> }>(
+  config: Readonly<Config>,
+  logger: Logger,
+  create: (config: Readonly<Config>, logger: Logger, connections: Connections) => Promise<T>,
+): Promise<OpenedStore<T>> {
+  const closers: Closers = [];
+  const close = closerOf(closers, logger);
+  try {
+    const store = await create(config, logger, lazyConnections(config, closers));
+    closers.push(() => store.close());
+    return { store, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/**
+ * Opens only the configured event store (for `watchpost search`): no queue, no workers. With
+ * SQLite this is safe beside a running `watchpost start` on the same file: WAL lets readers run
+ * beside the writer, and the store's migrations are idempotent and run in IMMEDIATE transactions.
+ */
+export function openEventStore(config: Readonly<Config>, logger: Logger): Promise<OpenedStore<EventStore>> {
+  return openOne(config, logger, createEventStore);
+}
+
+/** Opens only the configured case store (for `watchpost token`). */
+export function openCaseStore(config: Readonly<Config>, logger: Logger): Promise<OpenedStore<CaseStore>> {
+  return openOne(config, logger, createCaseStore);
+}
+
+/**
+ * Opens the backends the configuration selects: the only place that constructs concrete
+ * clients. What it opened is closed again if a later backend fails to open.
+ */
+export async function openBackends(config: Readonly<Config>, logger: Logger, options: { correlation: boolean }): Promise<Backends> {
+  const closers: Closers = [];
+  const close = closerOf(closers, logger);
+  try {
+    const connections = lazyConnections(config, closers);
     const redisSettings = () => need(config.redis, 'redis');
 
-    const events: EventStore =
-      config.backends.events === 'sqlite'
-        ? new SqliteEventStore(sqlite(), { logger: logger.child({ component: 'event-store' }) })
-        : await ElasticsearchEventStore.open(elasticsearch(), {
-            indexPrefix: need(config.elasticsearch, 'elasticsearch').indexPrefix,
-            shards: config.elasticsearch?.shards,
-            replicas: config.elasticsearch?.replicas,
-            bulkMaxRetries: config.elasticsearch?.bulkMaxRetries,
-            logger: logger.child({ component: 'event-store' }),
-          });
+    const events = await createEventStore(config, logger, connections);
     closers.push(() => events.close());
 
-    const cases: CaseStore =
-      config.backends.cases === 'sqlite'
-        ? new SqliteCaseStore(sqlite())
-        : await ElasticsearchCaseStore.open(elasticsearch(), {
-            indexPrefix: need(config.elasticsearch, 'elasticsearch').indexPrefix,
-            shards: config.elasticsearch?.shards,
-            replicas: config.elasticsearch?.replicas,
-            logger: logger.child({ component: 'case-store' }),
-          });
+    const cases = await createCaseStore(config, logger, connections);
     closers.push(() => cases.close());
 
     const retentionMs = config.retention.jobsDays * 24 * 3600 * 1000;
     const queue: JobQueue =
       config.backends.queue === 'sqlite'
-        ? new SqliteJobQueue(sqlite(), { logger: logger.child({ component: 'job-queue' }), retentionMs })
+        ? new SqliteJobQueue(connections.sqlite(), { logger: logger.child({ component: 'job-queue' }), retentionMs })
         : new BullMqJobQueue({
             redis: redisSettings(),
             logger: logger.child({ component: 'job-queue' }),

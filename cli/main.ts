@@ -3,7 +3,9 @@ import { loadConfig } from '../core/config/load.js';
 import type { Config } from '../core/config/schema.js';
 import { formatProblem, WatchpostError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
-import { startRoles, type RoleName } from './roles.js';
+import { DEFAULT_SYSLOG_LISTEN, startRoles, syslogListeners, type RoleName } from './roles.js';
+import { registerSearchCommand } from './commands/search.js';
+import { registerTokenCommand } from './commands/token.js';
 import { VERSION } from './version.js';
 
 /** The flags every command shares. */
@@ -12,6 +14,8 @@ interface CommonOptions {
   readonly dataDir?: string;
   readonly apiListen?: string;
   readonly logLevel?: string;
+  /** start and ingest only: syslog UDP and TCP listeners on this address. */
+  readonly syslogListen?: string;
 }
 
 function hostPort(value: string): string {
@@ -27,16 +31,21 @@ function withCommonOptions(command: Command): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace');
 }
 
-function configFrom(options: CommonOptions): Readonly<Config> {
+function configFrom(options: CommonOptions, defaultSyslogListen?: string): Readonly<Config> {
   const overrides: { path: string[]; value: unknown }[] = [];
   if (options.dataDir !== undefined) overrides.push({ path: ['dataDir'], value: options.dataDir });
   if (options.apiListen !== undefined) overrides.push({ path: ['api', 'listen'], value: options.apiListen });
   if (options.logLevel !== undefined) overrides.push({ path: ['log', 'level'], value: options.logLevel });
-  return loadConfig({ ...(options.config !== undefined ? { file: options.config } : {}), overrides });
+  const input = { ...(options.config !== undefined ? { file: options.config } : {}), overrides };
+  const config = loadConfig(input);
+  const listen = options.syslogListen ?? (config.ingest.syslog.length === 0 ? defaultSyslogListen : undefined);
+  if (listen === undefined) return config;
+  // Loaded again so the added listeners get their defaults and are validated like configured ones.
+  return loadConfig({ ...input, overrides: [...overrides, { path: ['ingest', 'syslog'], value: syslogListeners(config.ingest.syslog, listen) }] });
 }
 
-async function run(roles: readonly RoleName[], options: CommonOptions): Promise<void> {
-  const config = configFrom(options);
+async function run(roles: readonly RoleName[], options: CommonOptions, defaultSyslogListen?: string): Promise<void> {
+  const config = configFrom(options, defaultSyslogListen);
   const logger = createLogger({ level: config.log.level });
   const running = await startRoles(roles, config, logger);
   await new Promise<void>((resolve) => {
@@ -69,7 +78,11 @@ export function buildProgram(): Command {
     ['api', ['api'], 'run the API role: the HTTP API and the console'],
   ];
   for (const [name, roleList, description] of roles) {
-    withCommonOptions(program.command(name).description(description)).action((options: CommonOptions) => run(roleList, options));
+    const command = withCommonOptions(program.command(name).description(description));
+    if (roleList.includes('ingest')) {
+      command.option('--syslog-listen <host:port>', `syslog over UDP and TCP on this address (start: ${DEFAULT_SYSLOG_LISTEN} when no listener is configured)`, hostPort);
+    }
+    command.action((options: CommonOptions) => run(roleList, options, name === 'start' ? DEFAULT_SYSLOG_LISTEN : undefined));
   }
 
   withCommonOptions(program.command('validate').description('check the configuration; exits non-zero and names each bad key with its file:line'))
@@ -77,6 +90,8 @@ export function buildProgram(): Command {
       const config = configFrom(options);
       process.stdout.write(`configuration ${options.config ?? '(defaults and environment)'} is valid: backends events=${config.backends.events} cases=${config.backends.cases} queue=${config.backends.queue} correlation=${config.backends.correlation}\n`);
     });
+  registerTokenCommand(program);
+  registerSearchCommand(program);
   return program;
 }
 

@@ -1,9 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.js';
+import { tokenAuthenticator } from '../api/plugins/token-auth.js';
 import type { Config } from '../core/config/schema.js';
 import { OperationalError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { createMetricsRegistry } from '../core/metrics.js';
+import { createMetricsRegistry, type Registry } from '../core/metrics.js';
+import { normalizeRecord } from '../ingest/pipeline/normalize.js';
+import { IngestPipeline } from '../ingest/pipeline/pipeline.js';
+import { startSupervisor, type SupervisedSource } from '../ingest/pipeline/supervisor.js';
+import { SOURCES } from '../ingest/sources/index.js';
 import { openBackends, type Backends } from './backends.js';
 import { startMaintenance } from './maintenance.js';
 import { VERSION } from './version.js';
@@ -17,6 +22,8 @@ export interface RunningProcess {
   readonly url: string;
   readonly backends: Backends;
   readonly app: FastifyInstance;
+  /** The ingest pipeline (a RecordSink: HTTP ingest hands it records), when this process runs the ingest role. */
+  readonly pipeline?: IngestPipeline;
   /** Stops serving, stops workers, closes backends. Idempotent. */
   close(): Promise<void>;
 }
@@ -26,6 +33,43 @@ export function parseListen(listen: string): { host: string; port: number } {
   const match = /^\[?([^\]]*)\]?:(\d+)$/.exec(listen);
   if (!match) throw new OperationalError('WATCHPOST_ERR_API_LISTEN', `cannot parse listen address ${listen}`);
   return { host: match[1] as string, port: Number(match[2]) };
+}
+
+/** The source id HTTP ingest records carry. */
+export const HTTP_SOURCE_ID = 'http';
+
+/** The syslog listeners `--syslog-listen host:port` stands for: UDP and TCP on that address. */
+export const SYSLOG_LISTEN_IDS = { udp: 'syslog-udp', tcp: 'syslog-tcp' } as const;
+
+/** Where `watchpost start` listens for syslog when neither the config nor a flag names a listener. */
+export const DEFAULT_SYSLOG_LISTEN = '127.0.0.1:5514';
+
+/**
+ * The `ingest.syslog` list with `--syslog-listen`'s UDP and TCP listeners on `listen` (replacing
+ * configured listeners of the same ids), as a plain value for a config override.
+ */
+export function syslogListeners(configured: readonly { readonly id: string }[], listen: string): unknown[] {
+  const ids: readonly string[] = Object.values(SYSLOG_LISTEN_IDS);
+  return [
+    ...configured.filter((listener) => !ids.includes(listener.id)).map((listener) => structuredClone(listener)),
+    { id: SYSLOG_LISTEN_IDS.udp, protocol: 'udp', listen },
+    { id: SYSLOG_LISTEN_IDS.tcp, protocol: 'tcp', listen },
+  ];
+}
+
+/** Opens the ingest pipeline over the event store; the spool lives in the data directory. */
+async function startIngest(config: Readonly<Config>, backends: Backends, metrics: Registry, logger: Logger): Promise<IngestPipeline> {
+  const sourceIds = [...config.ingest.syslog.map((s) => s.id), ...config.ingest.files.map((f) => f.id), HTTP_SOURCE_ID];
+  return IngestPipeline.open({
+    dataDir: config.dataDir,
+    spool: config.ingest.spool,
+    batch: config.ingest.batch,
+    store: backends.events,
+    normalize: normalizeRecord,
+    metrics,
+    sourceIds,
+    logger: logger.child({ component: 'pipeline' }),
+  });
 }
 
 /**
@@ -48,11 +92,33 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
       queue: backends.queue,
       ...(backends.correlation ? { correlation: backends.correlation } : {}),
     };
+    let pipeline: IngestPipeline | undefined;
+    if (roles.includes('ingest')) {
+      pipeline = await startIngest(config, backends, metrics, logger);
+      const opened = pipeline;
+      closers.push(() => opened.close());
+      const sources: SupervisedSource[] = [
+        ...config.ingest.syslog.map((slice) => ({ definition: SOURCES.syslog, config: slice })),
+        ...config.ingest.files.map((slice) => ({ definition: SOURCES.file, config: slice })),
+      ];
+      const supervisor = startSupervisor({ sources, sink: opened, dataDir: config.dataDir, logger: logger.child({ component: 'supervisor' }) });
+      // Closed before the pipeline (closers run in reverse): sources stop emitting, then the spool closes.
+      closers.push(() => supervisor.close());
+    }
     if (roles.includes('worker')) {
       const maintenance = startMaintenance({ ...backends, retention: config.retention, logger: logger.child({ component: 'maintenance' }) });
       closers.push(() => maintenance.close());
     }
-    const app = await buildApi({ config: config.api, logger, version: VERSION, metrics, health });
+    const app = await buildApi({
+      config: config.api,
+      logger,
+      version: VERSION,
+      metrics,
+      health,
+      cases: backends.cases,
+      authenticate: tokenAuthenticator(backends.cases, { logger: logger.child({ component: 'token-auth' }) }),
+      ...(pipeline ? { ingest: { sink: pipeline, config: config.ingest.http } } : {}),
+    });
     closers.push(() => app.close());
     const { host, port } = parseListen(config.api.listen);
     try {
@@ -73,7 +139,7 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
       'watchpost started',
     );
     let closing: Promise<void> | undefined;
-    return { url, backends, app, close: () => (closing ??= close()) };
+    return { url, backends, app, ...(pipeline ? { pipeline } : {}), close: () => (closing ??= close()) };
   } catch (error) {
     await close();
     throw error;

@@ -51,11 +51,27 @@ export const ERROR_CATALOGUE = {
     intent: 'operational',
     summary: 'The correlation store (Redis) cannot be reached; retry with backoff.',
   },
+  WATCHPOST_ERR_INGEST_STOPPING: {
+    intent: 'operational',
+    summary: 'The ingest pipeline is stopping and accepts no more records; the sender or source retries after the restart.',
+  },
+  WATCHPOST_ERR_SPOOL_IO: {
+    intent: 'operational',
+    summary: 'The write-ahead spool cannot be written or read (disk full, permissions, I/O error); nothing was acknowledged.',
+  },
   WATCHPOST_ERR_BACKEND_NOT_CONFIGURED: {
     intent: 'user',
     summary: 'A backend was selected whose connection settings are missing from the configuration.',
   },
   WATCHPOST_ERR_API_LISTEN: { intent: 'operational', summary: 'The API server cannot listen on its address (in use or not permitted).' },
+  WATCHPOST_ERR_SOURCE_CONFIG: {
+    intent: 'user',
+    summary: 'An ingest source cannot start with its configuration (a certificate or key that does not load, contradictory TLS settings).',
+  },
+  WATCHPOST_ERR_SOURCE_LISTEN: {
+    intent: 'operational',
+    summary: 'An ingest listener cannot bind its address (in use or not permitted); the pipeline retries with backoff.',
+  },
   WATCHPOST_ERR_INTERNAL: { intent: 'unexpected', summary: 'A bug: an invariant was broken. Please report it with the log.' },
 } as const satisfies Record<string, { intent: ErrorIntent; summary: string }>;
 

@@ -20,11 +20,16 @@ export type IncidentStatus = 'new' | 'acknowledged' | 'investigating' | 'contain
 /** The verdict given when an incident or alert is closed. */
 export type Verdict = 'true_positive' | 'false_positive' | 'benign';
 
-/** Roles, least to most privileged; enforced per API route. */
-export type Role = 'viewer' | 'analyst' | 'responder' | 'approver' | 'admin';
+/**
+ * Roles, enforced per API route. The human roles run least to most privileged: viewer, analyst,
+ * responder, approver, admin. `ingest` is the machine role: it may only send events to
+ * POST /api/v1/ingest and is not part of the human hierarchy, so an agent's token can never read
+ * or change cases.
+ */
+export type Role = 'viewer' | 'analyst' | 'responder' | 'approver' | 'admin' | 'ingest';
 
-/** Every role. */
-export const ROLES: readonly Role[] = ['viewer', 'analyst', 'responder', 'approver', 'admin'];
+/** Every role: the human ones least to most privileged, then the machine role `ingest`. */
+export const ROLES: readonly Role[] = ['viewer', 'analyst', 'responder', 'approver', 'admin', 'ingest'];
 
 /** Why a rule fired: the named selections that matched and the values that made them match. */
 export interface AlertExplanation {
