@@ -375,35 +375,54 @@ export function isKnownZone(name: string): boolean {
   return resolveZone(name) !== null;
 }
 
-function intlOffset(zone: Extract<Zone, { kind: 'intl' }>, instant: number): number {
-  // Every transition in the current tz database falls on a whole minute, so one lookup per UTC
-  // minute is exact, and a burst of messages from the same minute costs one formatToParts.
-  const minute = Math.floor(instant / MS_PER_MINUTE);
-  const cached = zone.offsets.get(minute);
-  if (cached !== undefined) return cached;
-  const at = minute * MS_PER_MINUTE;
+/** The offset at one instant, straight from Intl (about a microsecond). */
+function formatOffset(format: Intl.DateTimeFormat, at: number): number {
   let year = 0;
   let month = 1;
   let day = 1;
   let hour = 0;
-  let min = 0;
+  let minute = 0;
   let second = 0;
   let bc = false;
-  for (const part of zone.format.formatToParts(at)) {
+  for (const part of format.formatToParts(at)) {
     const type: string = part.type;
     if (type === 'year') year = Number(part.value);
     else if (type === 'month') month = Number(part.value);
     else if (type === 'day') day = Number(part.value);
     else if (type === 'hour') hour = Number(part.value);
-    else if (type === 'minute') min = Number(part.value);
+    else if (type === 'minute') minute = Number(part.value);
     else if (type === 'second') second = Number(part.value);
     else if (type === 'era') bc = part.value.startsWith('B');
   }
-  const wall = wallToNaiveMs({ year: bc ? 1 - year : year, month, day, hour, minute: min, second, millisecond: 0 });
-  const offset = Number.isFinite(wall) ? wall - at : 0;
-  if (zone.offsets.size >= MAX_OFFSETS_PER_ZONE) zone.offsets.clear();
-  zone.offsets.set(minute, offset);
+  const wall = wallToNaiveMs({ year: bc ? 1 - year : year, month, day, hour, minute, second, millisecond: 0 });
+  return Number.isFinite(wall) ? wall - at : 0;
+}
+
+function remember(cache: Map<number, number>, key: number, offset: number): number {
+  if (cache.size >= MAX_OFFSETS_PER_ZONE) cache.clear();
+  cache.set(key, offset);
   return offset;
+}
+
+function intlOffset(zone: Extract<Zone, { kind: 'intl' }>, instant: number): number {
+  // Every transition in the current tz database falls on a whole minute, and at most one falls in
+  // any hour: an hour whose first and last minute agree has one offset throughout, so it is cached
+  // per UTC hour; the rare hour with a transition is cached per minute. (Keys: hour >= 0 would
+  // collide with minutes, so minutes are stored negated minus one.)
+  const hour = Math.floor(instant / MS_PER_HOUR);
+  const cachedHour = zone.offsets.get(hour);
+  if (cachedHour !== undefined && !Number.isNaN(cachedHour)) return cachedHour;
+  if (cachedHour === undefined) {
+    const start = formatOffset(zone.format, hour * MS_PER_HOUR);
+    const end = formatOffset(zone.format, hour * MS_PER_HOUR + MS_PER_HOUR - MS_PER_MINUTE);
+    if (start === end) return remember(zone.offsets, hour, start);
+    remember(zone.offsets, hour, NaN);
+  }
+  const minute = Math.floor(instant / MS_PER_MINUTE);
+  const key = -minute - 1;
+  const cachedMinute = zone.offsets.get(key);
+  if (cachedMinute !== undefined) return cachedMinute;
+  return remember(zone.offsets, key, formatOffset(zone.format, minute * MS_PER_MINUTE));
 }
 
 /** Offset east of UTC, in ms, of a zone at an instant; undefined for a zone Intl does not know. */

@@ -23,6 +23,14 @@ afterEach(async () => {
   await dirs.cleanup();
 });
 
+/** The positions committed to the checkpoint file. */
+async function committed(): Promise<{ offset: number; path: string }[]> {
+  const parsed: { entries: Record<string, { offset: number; path: string }> } = JSON.parse(
+    await readFile(checkpointPath(dirs.state, 'test-files'), 'utf8'),
+  );
+  return Object.values(parsed.entries);
+}
+
 function lines(from: number, to: number): string {
   let text = '';
   for (let n = from; n <= to; n++) text += `${numbered(n)}\n`;
@@ -134,8 +142,7 @@ describe('file source', () => {
     await sleep(400);
     // The final flush on stop committed everything acknowledged: nothing comes again.
     expect(second.records).toHaveLength(0);
-    const checkpoint = JSON.parse(await readFile(checkpointPath(dirs.state, 'test-files'), 'utf8'));
-    const [entry] = Object.values(checkpoint.entries) as { offset: number; path: string }[];
+    const [entry] = await committed();
     expect(entry).toMatchObject({ offset: (await stat(path)).size, path });
   });
 
@@ -279,8 +286,7 @@ describe('file source', () => {
     const run = start(fileConfig({ paths: [path] }), dirs.state, { batchMaxRecords: 100, commitIntervalMs: 0 });
     run.emitDelayMs = 100;
     await waitFor(() => run.records.length >= 200, 'two batches');
-    const checkpoint = JSON.parse(await readFile(checkpointPath(dirs.state, 'test-files'), 'utf8'));
-    const [entry] = Object.values(checkpoint.entries) as { offset: number }[];
+    const [entry] = await committed();
     // Never ahead of what the sink acknowledged.
     const acknowledged = run.records.length;
     expect(entry!.offset).toBeLessThanOrEqual(acknowledged * (numbered(1).length + 1));
@@ -298,8 +304,7 @@ describe('file source', () => {
     await run.stop();
     expect(Date.now() - before).toBeLessThan(500);
     // Nothing was acknowledged, so nothing was committed past the start.
-    const checkpoint = JSON.parse(await readFile(checkpointPath(dirs.state, 'test-files'), 'utf8'));
-    expect((Object.values(checkpoint.entries)[0] as { offset: number }).offset).toBe(0);
+    expect((await committed())[0]!.offset).toBe(0);
   });
 
   it('rejects run() when emit fails without an abort (the supervisor restarts it)', async () => {

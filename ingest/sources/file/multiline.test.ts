@@ -19,7 +19,7 @@ function feed(config: Partial<MultilineConfig> & Pick<MultilineConfig, 'pattern'
 
 describe('MultilineJoiner', () => {
   it('negate: true, match: after joins lines that do not start a record', () => {
-    expect(feed({ pattern: '^\\[', negate: true }, ['[1] a', ' b', ' c', '[2] d'])).toEqual(['0|[1] a\n b\n c', '14|[2] d']);
+    expect(feed({ pattern: '^\\[', negate: true }, ['[1] a', ' b', ' c', '[2] d'])).toEqual(['0|[1] a\n b\n c', '12|[2] d']);
   });
 
   it('match: before joins continuation lines into the next', () => {
