@@ -34,6 +34,28 @@ describe('zonedWallToUtc', () => {
   });
 });
 
+describe('zoneOffsetAt', () => {
+  // An uncached oracle: the zone's wall clock at t read back as UTC, minus t.
+  function oracle(zone: string, t: number): number {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(t);
+    const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+    return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - Math.floor(t / 1000) * 1000;
+  }
+
+  it.each([
+    ['Europe/Berlin', '2026-03-29T00:00:00Z'],
+    ['Europe/Berlin', '2026-10-25T00:00:00Z'],
+    ['America/New_York', '2026-11-01T05:00:00Z'],
+    ['Australia/Lord_Howe', '2026-04-04T14:00:00Z'],
+    ['Asia/Kathmandu', '2026-06-01T00:00:00Z'],
+  ])('agrees with Intl minute by minute around %s %s', (zone, from) => {
+    const start = Date.parse(from);
+    for (let t = start; t < start + 3 * 3_600_000; t += 60_000 + 7_000) {
+      expect(zoneOffsetAt(zone, t)).toBe(oracle(zone, t));
+    }
+  });
+});
+
 describe('Intl caching', () => {
   afterEach(() => vi.restoreAllMocks());
 

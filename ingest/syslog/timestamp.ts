@@ -328,7 +328,7 @@ export function scanBsdTimestamp(text: string, start: number): BsdScan | undefin
   };
 }
 
-type Zone = { readonly kind: 'fixed'; readonly offsetMs: number } | { readonly kind: 'intl'; readonly format: Intl.DateTimeFormat; readonly offsets: Map<number, number> };
+type Zone = { readonly kind: 'fixed'; readonly offsetMs: number } | { readonly kind: 'intl'; readonly format: Intl.DateTimeFormat; readonly hours: Map<number, number>; readonly minutes: Map<number, number> };
 
 // One formatter per zone for the life of the process: constructing Intl.DateTimeFormat costs tens
 // of microseconds, formatting with one costs about one. `null` remembers a zone Intl rejected.
@@ -360,7 +360,7 @@ function resolveZone(name: string): Zone | null {
         second: 'numeric',
         era: 'short',
       });
-      zone = { kind: 'intl', format, offsets: new Map() };
+      zone = { kind: 'intl', format, hours: new Map(), minutes: new Map() };
     } catch {
       zone = null;
     }
@@ -407,22 +407,20 @@ function remember(cache: Map<number, number>, key: number, offset: number): numb
 function intlOffset(zone: Extract<Zone, { kind: 'intl' }>, instant: number): number {
   // Every transition in the current tz database falls on a whole minute, and at most one falls in
   // any hour: an hour whose first and last minute agree has one offset throughout, so it is cached
-  // per UTC hour; the rare hour with a transition is cached per minute. (Keys: hour >= 0 would
-  // collide with minutes, so minutes are stored negated minus one.)
+  // per UTC hour; the rare hour with a transition is cached per minute (NaN marks such an hour).
   const hour = Math.floor(instant / MS_PER_HOUR);
-  const cachedHour = zone.offsets.get(hour);
+  const cachedHour = zone.hours.get(hour);
   if (cachedHour !== undefined && !Number.isNaN(cachedHour)) return cachedHour;
   if (cachedHour === undefined) {
     const start = formatOffset(zone.format, hour * MS_PER_HOUR);
     const end = formatOffset(zone.format, hour * MS_PER_HOUR + MS_PER_HOUR - MS_PER_MINUTE);
-    if (start === end) return remember(zone.offsets, hour, start);
-    remember(zone.offsets, hour, NaN);
+    if (start === end) return remember(zone.hours, hour, start);
+    remember(zone.hours, hour, NaN);
   }
   const minute = Math.floor(instant / MS_PER_MINUTE);
-  const key = -minute - 1;
-  const cachedMinute = zone.offsets.get(key);
+  const cachedMinute = zone.minutes.get(minute);
   if (cachedMinute !== undefined) return cachedMinute;
-  return remember(zone.offsets, key, formatOffset(zone.format, minute * MS_PER_MINUTE));
+  return remember(zone.minutes, minute, formatOffset(zone.format, minute * MS_PER_MINUTE));
 }
 
 /** Offset east of UTC, in ms, of a zone at an instant; undefined for a zone Intl does not know. */

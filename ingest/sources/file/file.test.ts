@@ -113,6 +113,16 @@ describe('file source', () => {
     expect(run.lines().sort()).toEqual(['access', 'error', 'later']);
   });
 
+  it('finds files in a directory created after start (the poll covers what the watcher cannot)', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    const run = start(fileConfig({ paths: [join(dirs.logs, 'later', '*.log')] }), dirs.state);
+    await sleep(200);
+    await mkdir(join(dirs.logs, 'later'));
+    await writeFile(join(dirs.logs, 'later', 'a.log'), 'hello\n');
+    await waitFor(() => run.records.length === 1, 'the file');
+    expect(run.lines()).toEqual(['hello']);
+  });
+
   it('continues after a stop where it left off: no loss, no duplicates', async () => {
     const path = join(dirs.logs, 'a.log');
     await writeFile(path, lines(1, 2000));
