@@ -62,7 +62,7 @@ describe('watchpost command', () => {
   it('prints its version and help', async () => {
     expect((await watchpost(['--version'])).stdout.trim()).toBe(VERSION);
     const help = (await watchpost(['--help'])).stdout;
-    for (const command of ['start', 'ingest', 'worker', 'api', 'validate']) expect(help).toContain(command);
+    for (const command of ['start', 'ingest', 'worker', 'api', 'validate', 'search', 'token']) expect(help).toContain(command);
   });
 
   it('validate accepts a good file and names a bad key with its file:line:col', async () => {
@@ -89,8 +89,11 @@ describe('watchpost command', () => {
 
   describe.each([['start'], ['api'], ['worker'], ['ingest']])('%s', (role) => {
     let proc: Awaited<ReturnType<typeof startProcess>>;
+    const dataDir = mkdtempSync(join(tmpdir(), `wp-${role}-`));
     beforeAll(async () => {
-      proc = await startProcess([role, '--data-dir', mkdtempSync(join(tmpdir(), `wp-${role}-`))]);
+      // `start` keeps its default syslog address (127.0.0.1:5514, udp and tcp), checked below; the
+      // ingest role listens on an ephemeral port so the two never compete for 5514.
+      proc = await startProcess([role, '--data-dir', dataDir, ...(role === 'ingest' ? ['--syslog-listen', '127.0.0.1:0'] : [])]);
     }, 90_000);
     afterAll(async () => {
       if (proc.child.exitCode === null) await stop(proc.child);
@@ -110,6 +113,18 @@ describe('watchpost command', () => {
       expect(metrics.status).toBe(200);
       expect(await metrics.text()).toContain('watchpost_process_cpu_user_seconds_total');
       expect((await fetch(`${proc.url}/api/v1/alerts`)).status).toBe(401);
+      if (role === 'start') {
+        // The embedded start listens for syslog on 127.0.0.1:5514 over UDP and TCP by default.
+        const marker = `default-listener-${Date.now()}`;
+        await run('logger', ['-n', '127.0.0.1', '-P', '5514', '-T', `${marker} tcp`]);
+        await run('logger', ['-n', '127.0.0.1', '-P', '5514', '-d', `${marker} udp`]);
+        let found = '';
+        for (let i = 0; i < 50 && found !== '2'; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          found = (await watchpost(['search', marker, '--data-dir', dataDir, '--count'])).stdout.trim();
+        }
+        expect(found).toBe('2');
+      }
       expect(await stop(proc.child)).toBe(0);
       expect(proc.output()).toContain('"msg":"stopped"');
     });

@@ -59,6 +59,10 @@ export const ERROR_CATALOGUE = {
     intent: 'operational',
     summary: 'The write-ahead spool cannot be written or read (disk full, permissions, I/O error); nothing was acknowledged.',
   },
+  WATCHPOST_ERR_SOURCE_CHECKPOINT: {
+    intent: 'operational',
+    summary: 'A file source cannot write its positions (disk full, permissions); it stops and the supervisor restarts it, re-reading from the last durable position.',
+  },
   WATCHPOST_ERR_BACKEND_NOT_CONFIGURED: {
     intent: 'user',
     summary: 'A backend was selected whose connection settings are missing from the configuration.',

@@ -31,7 +31,8 @@ trap on_exit EXIT
 ES8_VERSION=8.19.21
 ES8_PORT=9251
 
-step 1 "services: Redis, Elasticsearch (newest) and Elasticsearch $ES8_VERSION (deploy/dev/services.sh)"
+step 1 "test programs (rsyslog, logrotate, openssl, logger) and services: Redis, Elasticsearch (newest) and Elasticsearch $ES8_VERSION (deploy/dev/services.sh)"
+bash deploy/dev/test-tools.sh
 bash deploy/dev/services.sh up
 WATCHPOST_DEV_ES_VERSION=$ES8_VERSION WATCHPOST_DEV_ES_PORT=$ES8_PORT bash deploy/dev/services.sh up
 eval "$(bash deploy/dev/services.sh env)"

@@ -249,7 +249,13 @@ export interface EcsEvent {
     /** The configured source id, its transport and the peer or file it came from. */
     input?: { id?: string; transport?: 'udp' | 'tcp' | 'tls' | 'file' | 'http'; peer?: string; listener?: string };
     /** Set when no parser understood the record: the parser tried and a short reason code. */
-    parse?: { parser?: string; failure?: string; truncated?: boolean };
+    parse?: {
+      parser?: string;
+      failure?: string;
+      truncated?: boolean;
+      /** What the syslog decoder tolerated (no_hostname, yearless_timestamp, invalid_utf8, ...). */
+      anomalies?: string[];
+    };
   };
 }
 

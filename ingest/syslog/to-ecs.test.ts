@@ -72,7 +72,7 @@ describe('syslogEvent', () => {
   it('tags a truncated record', () => {
     const event = eventOf(udp('<14>Nov 24 09:00:00 h a: cut he', { truncated: true }));
     expect(event.tags).toEqual([TRUNCATED_TAG]);
-    expect(event.watchpost?.parse).toEqual({ truncated: true });
+    expect(event.watchpost?.parse).toEqual({ truncated: true, anomalies: ['yearless_timestamp'] });
   });
 
   it('keeps a non-numeric procid out of process.pid', () => {

@@ -107,6 +107,9 @@ export function syslogEvent(record: RawRecord, message: SyslogMessage): EcsEvent
   const host = message.hostname ?? (record.peer === undefined ? undefined : peerAddress(record.peer));
   if (host !== undefined) event.host = { hostname: host, name: host };
   if (message.hostname !== undefined) event.observer = { hostname: message.hostname };
+  if (message.anomalies.length > 0) {
+    event.watchpost = { ...event.watchpost, parse: { ...event.watchpost?.parse, anomalies: [...message.anomalies] } };
+  }
   const pid = numericPid(message.procId);
   if (message.appName !== undefined || pid !== undefined) {
     event.process = { ...(message.appName === undefined ? {} : { name: message.appName }), ...(pid === undefined ? {} : { pid }) };

@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { OperationalError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/log.js';
 
 /**
@@ -111,7 +112,9 @@ export class CheckpointStore {
       await writeDurably(this.dir, this.file, `${JSON.stringify(body)}\n`);
     } catch (error) {
       this.dirty = true;
-      throw error;
+      throw new OperationalError('WATCHPOST_ERR_SOURCE_CHECKPOINT', `cannot write the file positions to ${this.file}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     this.lastFlushAt = Date.now();
   }
