@@ -112,7 +112,11 @@ export const HttpIngestConfigSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-/** The write-ahead spool every accepted record passes through. */
+/**
+ * The write-ahead spool every accepted record passes through. Appends are group-committed: an
+ * fdatasync starts as soon as the previous one ends and covers every append that arrived
+ * meanwhile, so there is no interval to tune.
+ */
 export const SpoolConfigSchema = Type.Object(
   {
     maxBytes: Type.Integer({
@@ -121,7 +125,6 @@ export const SpoolConfigSchema = Type.Object(
       description: 'Cap of the spool on disk; when full, TCP and files pause and UDP drops (counted).',
     }),
     segmentBytes: Type.Integer({ minimum: 64 * 1024, default: 16 * 1024 * 1024, description: 'Size of one spool segment file.' }),
-    fsyncIntervalMs: Type.Integer({ minimum: 0, default: 50, description: 'Group commit: accepted records are fsynced at least this often.' }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -62,7 +62,7 @@ function sqliteStore(dir: string): { db: SqliteDatabase; store: SqliteEventStore
 async function openPipeline(dir: string, store: EventStore, overrides: Partial<IngestPipelineOptions> = {}): Promise<IngestPipeline> {
   const pipeline = await IngestPipeline.open({
     dataDir: dir,
-    spool: { maxBytes: 64 * 1024 * 1024, segmentBytes: 64 * 1024, fsyncIntervalMs: 50 },
+    spool: { maxBytes: 64 * 1024 * 1024, segmentBytes: 64 * 1024 },
     batch: { maxRecords: 100, maxDelayMs: 20 },
     store,
     normalize,
@@ -141,7 +141,7 @@ describe('IngestPipeline', () => {
     });
     const first = await IngestPipeline.open({
       dataDir: dir,
-      spool: { maxBytes: 64 * 1024 * 1024, segmentBytes: 64 * 1024, fsyncIntervalMs: 50 },
+      spool: { maxBytes: 64 * 1024 * 1024, segmentBytes: 64 * 1024 },
       batch: { maxRecords: 1000, maxDelayMs: 20 },
       store: crashing,
       normalize,

@@ -83,7 +83,7 @@ async function pipelineBench(): Promise<void> {
   const { name, normalize } = await normalizer();
   const pipeline = await IngestPipeline.open({
     dataDir: dir,
-    spool: { maxBytes: 1 << 30, segmentBytes: 16 << 20, fsyncIntervalMs: 50 },
+    spool: { maxBytes: 1 << 30, segmentBytes: 16 << 20 },
     batch: { maxRecords: 2000, maxDelayMs: 200 },
     store: new SqliteEventStore(db),
     normalize,
