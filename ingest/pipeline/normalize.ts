@@ -1,29 +1,41 @@
 import type { EcsEvent } from '../../core/ecs/event.js';
 import type { RawRecord } from '../../core/ingest/record.js';
-import { parseSyslog } from '../syslog/parse.js';
+import { PARSERS } from '../parsers/index.js';
+import { createRouter, type ParserRouter } from '../parsers/router.js';
+import { parseSyslog, type SyslogMessage } from '../syslog/parse.js';
 import { plainEvent, syslogEvent } from '../syslog/to-ecs.js';
-import { httpEvent, markParseFailure } from './events.js';
+import { httpEvent, markParseFailure, type Normalizer } from './events.js';
 
 /**
- * Decodes a record by how it arrived: syslog transports through the syslog parser (a line with
- * no recognisable header is kept, tagged as a parse failure); file lines as syslog when they
- * parse as RFC 5424 or RFC 3164, else as plain text; HTTP as the sender's event with defaults.
- * Vendor parsers will plug in after this step.
+ * Builds the normalizer of the pipeline: decode the transport (syslog header, file line, HTTP
+ * event), then hand the text to the vendor parsers (ingest/parsers). A line a parser claims but
+ * cannot parse, or a network frame with no syslog header that no parser claims, is stored as it
+ * came with the parse-failure tag and reason; a syslog line no vendor parser claims keeps the
+ * event the syslog decoder made.
  */
-export function normalizeRecord(record: RawRecord): EcsEvent {
-  switch (record.transport) {
-    case 'udp':
-    case 'tcp':
-    case 'tls': {
-      const message = parseSyslog(record.data, { receivedAt: record.receivedAt, timezone: record.timezone ?? 'UTC' });
-      const event = syslogEvent(record, message);
-      return message.format === 'unknown' ? markParseFailure(event, record, 'syslog_header') : event;
+export function createNormalizer(router: ParserRouter): Normalizer {
+  return (record: RawRecord): EcsEvent => {
+    if (record.transport === 'http') return httpEvent(record);
+    const timezone = record.timezone ?? 'UTC';
+    const message = parseSyslog(record.data, { receivedAt: record.receivedAt, timezone });
+    const hasHeader = message.format !== 'unknown';
+    const base = hasHeader ? syslogEvent(record, message) : plainEvent(record, record.data.toString('utf8'));
+    const syslog: SyslogMessage | undefined = hasHeader ? message : undefined;
+    const outcome = router.route(
+      { record, base, text: hasHeader ? message.message : (base.message ?? ''), timezone, ...(syslog ? { syslog } : {}) },
+      record.format,
+    );
+    switch (outcome.kind) {
+      case 'parsed':
+        return { ...outcome.event, watchpost: { ...outcome.event.watchpost, parse: { ...outcome.event.watchpost?.parse, parser: outcome.parser } } };
+      case 'failed':
+        return markParseFailure({ ...base, watchpost: { ...base.watchpost, parse: { ...base.watchpost?.parse, parser: outcome.parser } } }, record, outcome.reason);
+      case 'unclaimed':
+        // A file line need not be syslog; a network frame without a header is not understood.
+        return hasHeader || record.transport === 'file' ? base : markParseFailure(base, record, 'syslog_header');
     }
-    case 'file': {
-      const message = parseSyslog(record.data, { receivedAt: record.receivedAt, timezone: record.timezone ?? 'UTC' });
-      return message.format === 'unknown' ? plainEvent(record, record.data.toString('utf8')) : syslogEvent(record, message);
-    }
-    case 'http':
-      return httpEvent(record);
-  }
+  };
 }
+
+/** The normalizer with every registered parser. */
+export const normalizeRecord: Normalizer = createNormalizer(createRouter(PARSERS));
