@@ -3,6 +3,7 @@ import { ANTIVIRUS_PARSERS } from './groups/antivirus.js';
 import { FIREWALL_A_PARSERS } from './groups/firewall-a.js';
 import { FIREWALL_B_PARSERS } from './groups/firewall-b.js';
 import { GENERIC_PARSERS } from './groups/generic.js';
+import { WEB_PARSERS } from './groups/web.js';
 import type { Parser } from './parser.js';
 
 /**
@@ -12,6 +13,7 @@ import type { Parser } from './parser.js';
  */
 export const PARSERS: readonly Parser[] = [
   ...ACCESS_PARSERS,
+  ...WEB_PARSERS,
   ...FIREWALL_A_PARSERS,
   ...FIREWALL_B_PARSERS,
   ...ANTIVIRUS_PARSERS,

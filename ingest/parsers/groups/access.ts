@@ -1,4 +1,4 @@
 import type { Parser } from '../parser.js';
 
-/** The access parsers, in routing order. */
+/** The Linux auth and web server (nginx, Apache) parsers, in routing order. */
 export const ACCESS_PARSERS: readonly Parser[] = [];
