@@ -4,6 +4,8 @@ import type { Config } from '../core/config/schema.js';
 import { formatProblem, WatchpostError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { DEFAULT_SYSLOG_LISTEN, startRoles, syslogListeners, type RoleName } from './roles.js';
+import { registerParsersCommand } from './commands/parsers.js';
+import { registerReplayCommand } from './commands/replay.js';
 import { registerSearchCommand } from './commands/search.js';
 import { registerTokenCommand } from './commands/token.js';
 import { VERSION } from './version.js';
@@ -92,6 +94,8 @@ export function buildProgram(): Command {
     });
   registerTokenCommand(program);
   registerSearchCommand(program);
+  registerParsersCommand(program);
+  registerReplayCommand(program);
   return program;
 }
 

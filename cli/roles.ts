@@ -5,7 +5,8 @@ import type { Config } from '../core/config/schema.js';
 import { OperationalError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { createMetricsRegistry, type Registry } from '../core/metrics.js';
-import { normalizeRecord } from '../ingest/pipeline/normalize.js';
+import { createEnrichers } from '../ingest/enrich/index.js';
+import { enrichingNormalizer, normalizeRecord } from '../ingest/pipeline/normalize.js';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.js';
 import { startSupervisor, type SupervisedSource } from '../ingest/pipeline/supervisor.js';
 import { SOURCES } from '../ingest/sources/index.js';
@@ -65,7 +66,7 @@ async function startIngest(config: Readonly<Config>, backends: Backends, metrics
     spool: config.ingest.spool,
     batch: config.ingest.batch,
     store: backends.events,
-    normalize: normalizeRecord,
+    normalize: enrichingNormalizer(normalizeRecord, createEnrichers(config.ingest.enrich)),
     metrics,
     sourceIds,
     logger: logger.child({ component: 'pipeline' }),

@@ -138,6 +138,34 @@ export const BatchConfigSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** One list for the lists enricher: matching addresses or domains get `tag`. */
+export const EnrichListConfigSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: 'Name of the list, for errors and documentation.' }),
+    tag: Type.String({ minLength: 1, description: 'Tag added to events whose source.ip/destination.ip or domain is listed.' }),
+    cidrs: Type.Array(Type.String(), { default: [], description: 'IPv4/IPv6 networks, e.g. 10.0.0.0/8 or 2001:db8::/32.' }),
+    ips: Type.Array(Type.String(), { default: [], description: 'Single IPv4/IPv6 addresses.' }),
+    domains: Type.Array(Type.String(), {
+      default: [],
+      description: 'Domains matched against url.domain, destination.domain and dns.question.name, exactly or as a parent domain.',
+    }),
+    file: Type.Optional(Type.String({ description: 'File of further entries (IP, CIDR or domain), one per line; # starts a comment.' })),
+  },
+  { additionalProperties: false },
+);
+
+/** Enrichment after parsing (ingest/enrich). */
+export const EnrichConfigSchema = Type.Object(
+  {
+    geoip: Type.Boolean({
+      default: true,
+      description: 'Fill source/destination/client/server .geo from geoip-lite (loads ~100 MB of data at the first public address).',
+    }),
+    lists: Type.Array(EnrichListConfigSchema, { default: [], description: 'IP/CIDR/domain lists that tag matching events.' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 /** The ingest section. */
 export const IngestConfigSchema = Type.Object(
   {
@@ -146,6 +174,7 @@ export const IngestConfigSchema = Type.Object(
     http: HttpIngestConfigSchema,
     spool: SpoolConfigSchema,
     batch: BatchConfigSchema,
+    enrich: EnrichConfigSchema,
   },
   { additionalProperties: false, default: {} },
 );
@@ -158,3 +187,5 @@ export type MultilineConfig = Static<typeof MultilineConfigSchema>;
 export type HttpIngestConfig = Static<typeof HttpIngestConfigSchema>;
 export type SpoolConfig = Static<typeof SpoolConfigSchema>;
 export type BatchConfig = Static<typeof BatchConfigSchema>;
+export type EnrichConfig = Static<typeof EnrichConfigSchema>;
+export type EnrichListConfig = Static<typeof EnrichListConfigSchema>;

@@ -119,8 +119,11 @@ export interface EcsProcess {
   command_line?: string;
   args?: string[];
   working_directory?: string;
+  thread?: { id?: number };
   user?: EcsUser;
   parent?: Omit<EcsProcess, 'parent'>;
+  /** Hashes of the process executable (endpoint firewalls and EDRs report them). */
+  hash?: EcsHash;
 }
 
 /** File hashes. */
@@ -170,12 +173,15 @@ export interface EcsEvent {
     transport?: string;
     protocol?: string;
     application?: string;
+    /** The network (e.g. a Check Point policy layer or VLAN) the event belongs to. */
+    name?: string;
     direction?: 'ingress' | 'egress' | 'inbound' | 'outbound' | 'internal' | 'external' | 'unknown';
     type?: string;
     iana_number?: string;
     bytes?: number;
     packets?: number;
     community_id?: string;
+    forwarded_ip?: string;
   };
   observer?: EcsHost & {
     vendor?: string;
@@ -211,7 +217,7 @@ export interface EcsEvent {
   http?: {
     version?: string;
     request?: { method?: string; referrer?: string; bytes?: number; body?: { bytes?: number } };
-    response?: { status_code?: number; bytes?: number; body?: { bytes?: number } };
+    response?: { status_code?: number; bytes?: number; mime_type?: string; body?: { bytes?: number } };
   };
   user_agent?: { original?: string; name?: string; version?: string; device?: { name?: string }; os?: { name?: string; version?: string } };
   dns?: { question?: { name?: string; type?: string } };
@@ -221,6 +227,8 @@ export interface EcsEvent {
     tactic?: { id?: string[]; name?: string[] };
     technique?: { id?: string[]; name?: string[] };
     indicator?: { type?: string; ip?: string };
+    /** The malware an antivirus named (ECS `threat.software.*`): `Eicar-Test-Signature`, type `Malware`. */
+    software?: { name?: string; type?: string };
   };
   /** Malware names found by antivirus parsers land in threat.* or here, per the vendor's mapping. */
   log?: {

@@ -1,5 +1,6 @@
 import type { EcsEvent } from '../../core/ecs/event.js';
 import type { RawRecord } from '../../core/ingest/record.js';
+import { applyEnrichers, type Enricher } from '../enrich/enricher.js';
 import { PARSERS } from '../parsers/index.js';
 import { createRouter, type ParserRouter } from '../parsers/router.js';
 import { parseSyslog, type SyslogMessage } from '../syslog/parse.js';
@@ -39,3 +40,9 @@ export function createNormalizer(router: ParserRouter): Normalizer {
 
 /** The normalizer with every registered parser. */
 export const normalizeRecord: Normalizer = createNormalizer(createRouter(PARSERS));
+
+/** A normalizer whose events then pass through the enrichers (GeoIP, lists), in order. */
+export function enrichingNormalizer(normalize: Normalizer, enrichers: readonly Enricher[]): Normalizer {
+  if (enrichers.length === 0) return normalize;
+  return (record) => applyEnrichers(enrichers, normalize(record));
+}
