@@ -54,7 +54,7 @@ function parseFilterlog(context: ParseContext): ParseResult {
   const transport = transportOf(protoText, protoNumber);
 
   // A shallow copy: every nested object this parser changes is replaced, never mutated in place.
-  const event: EcsEvent = { ...context.base };
+  const event: EcsEvent = Object.assign({}, context.base); // not a spread: spreading the base event was the hot spot
   const types: EventType[] = ['connection'];
   if (action === 'block' || action === 'reject') types.push('denied');
   else if (action === 'pass') types.push('allowed');
