@@ -4,20 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { BIN, runWatchpost, type CliResult } from '../test/helpers/cli.js';
 import { VERSION } from './version.js';
 
 const run = promisify(execFile);
-const BIN = new URL('../bin/watchpost', import.meta.url).pathname;
 
-async function watchpost(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, WATCHPOST_LOG__LEVEL: 'info' } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const watchpost = (args: string[]): Promise<CliResult> => runWatchpost(args, { ...process.env, WATCHPOST_LOG__LEVEL: 'info' });
 
 /** Starts `watchpost <role>` on an ephemeral port and resolves with its URL once it logs that it started. */
 function startProcess(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {

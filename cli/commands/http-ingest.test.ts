@@ -1,23 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { BIN, runWatchpost, type CliResult } from '../../test/helpers/cli.js';
 import { gzipSync } from 'node:zlib';
 
-const run = promisify(execFile);
-const BIN = new URL('../../bin/watchpost', import.meta.url).pathname;
-
-async function watchpost(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const watchpost = (args: string[]): Promise<CliResult> => runWatchpost(args);
 
 /** Starts `watchpost start` on ephemeral ports and resolves with its URL once it logs that it started. */
 function start(dataDir: string): Promise<{ child: ChildProcess; url: string }> {

@@ -1,26 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runWatchpost, type CliResult } from '../../test/helpers/cli.js';
 import type { EcsEvent } from '../../core/ecs/event.js';
 import { openSqliteDatabase, type SqliteDatabase } from '../../backends/sqlite/database.js';
 import { SqliteEventStore } from '../../backends/sqlite/event-store.js';
 import { parseTime, phraseFilter } from './search.js';
 
-const run = promisify(execFile);
-const BIN = new URL('../../bin/watchpost', import.meta.url).pathname;
 
-async function watchpost(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const watchpost = (args: string[]): Promise<CliResult> => runWatchpost(args);
 
 const HOUR = 3_600_000;
 

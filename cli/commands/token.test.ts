@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runWatchpost, type CliResult } from '../../test/helpers/cli.js';
 import type { FastifyRequest } from 'fastify';
 import { tokenAuthenticator } from '../../api/plugins/token-auth.js';
 import { hashSecret } from '../../core/ids.js';
@@ -11,18 +10,8 @@ import { openSqliteDatabase, type SqliteDatabase } from '../../backends/sqlite/d
 import { SqliteCaseStore } from '../../backends/sqlite/case-store.js';
 import { parseRoles, serviceUserId } from './token.js';
 
-const run = promisify(execFile);
-const BIN = new URL('../../bin/watchpost', import.meta.url).pathname;
 
-async function watchpost(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const watchpost = (args: string[]): Promise<CliResult> => runWatchpost(args);
 
 const asRequest = (bearer: string) => ({ headers: { authorization: `Bearer ${bearer}` } }) as FastifyRequest;
 
