@@ -1,17 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OperationalError } from '../../../core/errors.js';
 import type { RawRecord } from '../../../core/ingest/record.js';
 import { silentLogger, type Logger } from '../../../core/log.js';
 import { decodePayload, encodeEntry, payloadSourceId } from './codec.js';
 import { listSegments, readFrames, removeTempFiles, segmentName, syncDir, writeFileAtomic, type Frame } from './files.js';
+import { CURSOR_FILE, readCursor, readOrCreateId, scanSegment, type SpoolPosition } from './recovery.js';
 
-/** A place in the spool: a segment number and a byte offset in it. Stable for the life of the spool. */
-export interface SpoolPosition {
-  readonly segment: number;
-  readonly offset: number;
-}
+export type { SpoolPosition } from './recovery.js';
 
 /** One record read back from the spool. */
 export interface SpoolEntry {
@@ -45,8 +41,6 @@ export interface SpoolOptions {
   readonly logger?: Logger;
 }
 
-const CURSOR_FILE = 'cursor.json';
-const ID_FILE = 'spool-id';
 
 interface QueuedAppend {
   readonly entries: readonly { readonly buffer: Buffer; readonly sourceId: string }[];
@@ -454,95 +448,4 @@ export class Spool {
   private wake(waiters: (() => void)[]): void {
     for (const waiter of waiters.splice(0)) waiter();
   }
-}
-
-/**
- * Scans one segment from `start`: counts good entries per source and corrupt ones. In the last
- * segment, the first bad frame that no good frame follows starts a torn tail, which is cut.
- */
-async function scanSegment(
-  path: string,
-  start: number,
-  last: boolean,
-  logger: Logger,
-): Promise<{ size: number; corrupt: number; pending: Map<string, { entries: number; bytes: number }> }> {
-  const pending = new Map<string, { entries: number; bytes: number }>();
-  let corrupt = 0;
-  let size = (await stat(path)).size;
-  const handle = await open(path, last ? 'r+' : 'r');
-  try {
-    let offset = Math.min(start, size);
-    let tail: number | undefined;
-    while (tail === undefined && offset < size) {
-      const run = await readFrames(handle, offset, size, 10_000);
-      for (const frame of run.frames) {
-        if (frame.payload !== undefined) {
-          const source = payloadSourceId(frame.payload) ?? 'unknown';
-          const stats = pending.get(source) ?? { entries: 0, bytes: 0 };
-          stats.entries += 1;
-          stats.bytes += frame.size;
-          pending.set(source, stats);
-        } else if (last && !(await followedByGoodFrame(handle, frame, size))) {
-          tail = frame.offset;
-          break;
-        } else {
-          corrupt += 1;
-        }
-      }
-      if (tail === undefined && run.stop !== undefined) {
-        if (last) tail = run.next;
-        else corrupt += 1;
-        break;
-      }
-      offset = run.next;
-    }
-    if (tail !== undefined && last) {
-      logger.warn({ file: path, offset: tail, bytes: size - tail }, 'spool tail cut by a crash; truncating the unacknowledged bytes');
-      await handle.truncate(tail);
-      await handle.sync();
-      size = tail;
-    }
-  } finally {
-    await handle.close();
-  }
-  return { size, corrupt, pending };
-}
-
-/** Whether a valid frame follows a bad-CRC one: then the bad one is corruption, not a torn tail. */
-async function followedByGoodFrame(handle: FileHandle, frame: Frame, size: number): Promise<boolean> {
-  const after = frame.offset + frame.size;
-  if (after >= size) return false;
-  const run = await readFrames(handle, after, size, 1);
-  return run.frames[0]?.payload !== undefined;
-}
-
-async function readOrCreateId(dir: string): Promise<string> {
-  try {
-    const id = (await readFile(join(dir, ID_FILE), 'utf8')).trim();
-    if (/^[0-9a-f-]{36}$/.test(id)) return id;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const id = randomUUID();
-  await writeFileAtomic(dir, ID_FILE, id);
-  return id;
-}
-
-async function readCursor(dir: string, logger: Logger): Promise<SpoolPosition | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, CURSOR_FILE), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    const value = JSON.parse(text) as Partial<SpoolPosition>;
-    if (Number.isSafeInteger(value.segment) && Number.isSafeInteger(value.offset)) return { segment: value.segment as number, offset: value.offset as number };
-  } catch {
-    // handled below
-  }
-  // Replaying from the first segment is safe: event ids are deterministic, the store drops repeats.
-  logger.error({ file: join(dir, CURSOR_FILE) }, 'spool cursor unreadable; replaying from the oldest segment');
-  return undefined;
 }
