@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseSyslog } from './parse.js';
-import { inferYear, scanBsdTimestamp, scanIsoTimestamp, zoneOffsetAt, zonedWallToUtc } from './timestamp.js';
+import { inferYear, scanBsdTimestamp, scanIsoTimestamp, toIso, zoneOffsetAt, zonedWallToUtc } from './timestamp.js';
 
 const wall = (year: number, month: number, day: number, hour: number, minute = 0, second = 0) => ({ year, month, day, hour, minute, second, millisecond: 0 });
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -141,5 +141,19 @@ describe('scanBsdTimestamp', () => {
   it('does not take a glued token as a timestamp', () => {
     expect(scanBsdTimestamp('Mar  7 19:06:53x host', 0)).toBeUndefined();
     expect(scanBsdTimestamp('March 7 19:06:53 host', 0)).toBeUndefined();
+  });
+});
+
+describe('toIso', () => {
+  it('formats like Date#toISOString across seconds, slots and milliseconds, memo or not', () => {
+    const base = Date.UTC(2026, 10, 24, 8, 0, 0, 0);
+    // Two interleaved instants per round (a line's time and its receive time) and every slot.
+    for (let step = 0; step < 40; step += 1) {
+      for (const instant of [base + step * 1000 + step, base + 7_000_000 + step * 137, base - step * 1001, 0, 999, -1]) {
+        expect(toIso(instant)).toBe(new Date(instant).toISOString());
+      }
+    }
+    expect(toIso(Number.NaN)).toBeUndefined();
+    expect(toIso(Date.UTC(12000, 0, 1))).toBeUndefined();
   });
 });

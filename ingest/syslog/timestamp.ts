@@ -149,6 +149,8 @@ function timeInRange(hour: number, minute: number, second: number): boolean {
 
 /** Wall time read as if it were UTC, in ms; Date.UTC alone would map years 0-99 to 1900-1999. */
 export function wallToNaiveMs(wall: WallTime): number {
+  // Date.UTC reads years 0–99 as 1900–1999, so only later years take the short road.
+  if (wall.year >= 100) return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, Math.min(wall.second, 59), wall.second === 60 ? 999 : wall.millisecond);
   const date = new Date(0);
   date.setUTCFullYear(wall.year, wall.month - 1, wall.day);
   date.setUTCHours(wall.hour, wall.minute, Math.min(wall.second, 59), wall.second === 60 ? 999 : wall.millisecond);
@@ -461,10 +463,29 @@ export function zonedWallToUtc(wall: WallTime, name: string): number | undefined
 /** An instant as ISO 8601 in UTC with milliseconds (`2026-11-24T08:00:00.000Z`), or undefined. */
 export function toIso(instant: number): string | undefined {
   if (!Number.isFinite(instant)) return undefined;
+  const second = Math.floor(instant / 1000);
+  const slot = second & (ISO_SLOTS - 1);
+  if (isoSeconds[slot] === second) return (isoPrefixes[slot] as string) + millisText(instant - second * 1000);
   const date = new Date(instant);
   const year = date.getUTCFullYear();
   if (year < MIN_YEAR - 1 || year > MAX_YEAR + 1) return undefined;
-  return date.toISOString();
+  const iso = date.toISOString();
+  if (iso.length === 24) {
+    isoSeconds[slot] = second;
+    isoPrefixes[slot] = iso.slice(0, 20);
+  }
+  return iso;
+}
+
+// Lines mostly carry the second of the line before (and events format two instants, the line's
+// and the receive time): a small direct-mapped memo of recent seconds' text up to the millis.
+const ISO_SLOTS = 8;
+const isoSeconds = new Float64Array(ISO_SLOTS).fill(Number.NaN);
+const isoPrefixes: string[] = new Array<string>(ISO_SLOTS).fill('');
+
+/** `ms` (0–999) as three digits and the closing `Z`. */
+function millisText(ms: number): string {
+  return ms < 10 ? `00${ms}Z` : ms < 100 ? `0${ms}Z` : `${ms}Z`;
 }
 
 // How far ahead of the receive time a year-less timestamp may be and still be read as this year

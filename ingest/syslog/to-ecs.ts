@@ -6,6 +6,7 @@ import type { EcsEvent } from '../../core/ecs/event.js';
 import { ECS_VERSION } from '../../core/ecs/event.js';
 import type { RawRecord } from '../../core/ingest/record.js';
 import type { SyslogMessage } from './parse.js';
+import { toIso } from './timestamp.js';
 
 /** The tag on an event whose record was cut to the configured maximum size. */
 export const TRUNCATED_TAG = '_watchpost_truncated';
@@ -32,6 +33,8 @@ export function peerAddress(peer: string): string {
 }
 
 function isoOf(ms: number): string {
+  const iso = toIso(ms);
+  if (iso !== undefined) return iso;
   const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? new Date(0).toISOString() : date.toISOString();
 }

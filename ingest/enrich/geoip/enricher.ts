@@ -86,7 +86,7 @@ export function createGeoipEnricher(options: GeoipEnricherOptions = {}): Enriche
     if (cached !== undefined) return cached;
     const address = canonicalIp(text);
     let geo: EcsGeo | null = null;
-    if (address && !isSpecialIp(address.ip, address.family)) {
+    if (address && !isSpecialIp(address.ip)) {
       const result = lookup(address.ip);
       geo = result ? (toEcsGeo(result) ?? null) : null;
     }
@@ -103,9 +103,12 @@ export function createGeoipEnricher(options: GeoipEnricherOptions = {}): Enriche
         if (!endpoint || typeof endpoint.ip !== 'string' || endpoint.geo) continue;
         const geo = geoOf(endpoint.ip);
         if (!geo) continue;
-        enriched ??= { ...event };
+        enriched ??= Object.assign({}, event);
         // A copy per event: the cached object is shared and consumers may mutate their event.
-        enriched[field] = { ...endpoint, geo: { ...geo, ...(geo.location ? { location: { ...geo.location } } : {}) } };
+        // Object.assign rather than spreads: this runs for most firewall events.
+        const copy: EcsGeo = Object.assign({}, geo);
+        if (geo.location) copy.location = Object.assign({}, geo.location);
+        enriched[field] = Object.assign({}, endpoint, { geo: copy });
       }
       return enriched ?? event;
     },

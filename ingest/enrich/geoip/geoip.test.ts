@@ -55,8 +55,8 @@ describe('special ranges and LRU', () => {
     expect(canonicalIp('::ffff:10.0.0.1')).toEqual({ ip: '10.0.0.1', family: 'ipv4' });
     expect(canonicalIp('fe80::1%eth0')).toEqual({ ip: 'fe80::1', family: 'ipv6' });
     expect(canonicalIp('host.example')).toBeUndefined();
-    expect(isSpecialIp('8.8.8.8', 'ipv4')).toBe(false);
-    expect(isSpecialIp('100.127.255.255', 'ipv4')).toBe(true);
+    expect(isSpecialIp('8.8.8.8')).toBe(false);
+    expect(isSpecialIp('100.127.255.255')).toBe(true);
   });
 
   it('evicts the least recently used entry', () => {

@@ -1,4 +1,6 @@
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { IpSet } from '../ip-set.js';
+
+export { canonicalIp } from '../ip-set.js';
 
 // Ranges no public GeoIP answer applies to (IANA special-purpose registries, RFC 6890 and
 // RFC 6890's IPv6 table): private, loopback, link-local, CGNAT, documentation, benchmarking,
@@ -30,24 +32,11 @@ const IPV6: readonly [string, number][] = [
   ['ff00::', 8],
 ];
 
-const SPECIAL = new BlockList();
+const SPECIAL = new IpSet();
 for (const [network, prefix] of IPV4) SPECIAL.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of IPV6) SPECIAL.addSubnet(network, prefix, 'ipv6');
 
-/**
- * The address a lookup should use: IPv4-mapped IPv6 (`::ffff:1.2.3.4`) becomes its IPv4 form;
- * undefined when the text is not an IP address (a zone id `%eth0` is dropped first).
- */
-export function canonicalIp(text: string): { ip: string; family: 'ipv4' | 'ipv6' } | undefined {
-  const ip = text.includes('%') ? text.slice(0, text.indexOf('%')) : text;
-  if (isIPv4(ip)) return { ip, family: 'ipv4' };
-  if (!isIPv6(ip)) return undefined;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (mapped && isIPv4(mapped[1] as string)) return { ip: mapped[1] as string, family: 'ipv4' };
-  return { ip, family: 'ipv6' };
-}
-
 /** True for an address in a private, loopback, link-local, CGNAT, documentation, multicast or reserved range. */
-export function isSpecialIp(ip: string, family: 'ipv4' | 'ipv6'): boolean {
-  return SPECIAL.check(ip, family);
+export function isSpecialIp(ip: string): boolean {
+  return SPECIAL.has(ip);
 }

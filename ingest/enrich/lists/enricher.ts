@@ -1,15 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { BlockList, isIP } from 'node:net';
 import type { EnrichListConfig } from '../../../core/config/ingest.js';
 import { UserError } from '../../../core/errors.js';
 import type { Enricher } from '../enricher.js';
-import { canonicalIp } from '../geoip/special-ranges.js';
+import { canonicalIp, IpSet } from '../ip-set.js';
 
 /** One compiled list: its tag, its addresses and networks, its domains. */
 interface CompiledList {
   readonly tag: string;
-  readonly addresses: BlockList;
-  readonly hasAddresses: boolean;
+  readonly addresses: IpSet;
   readonly domains: ReadonlySet<string>;
 }
 
@@ -36,8 +34,7 @@ const DOMAIN = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9
 
 /** Compiles a list; throws a UserError naming the first bad entry. */
 export function compileList(list: EnrichListConfig): CompiledList {
-  const addresses = new BlockList();
-  let hasAddresses = false;
+  const addresses = new IpSet();
   const domains = new Set<string>();
   const add = (entry: string, where: string, kind: 'address' | 'domain' | 'any'): void => {
     const slash = entry.indexOf('/');
@@ -47,13 +44,11 @@ export function compileList(list: EnrichListConfig): CompiledList {
       const max = network?.family === 'ipv4' ? 32 : 128;
       if (!network || !/^\d{1,3}$/.test(entry.slice(slash + 1)) || prefix > max) throw invalid(list, entry, where);
       addresses.addSubnet(network.ip, prefix, network.family);
-      hasAddresses = true;
       return;
     }
     const address = kind !== 'domain' ? canonicalIp(entry) : undefined;
     if (address) {
       addresses.addAddress(address.ip, address.family);
-      hasAddresses = true;
       return;
     }
     const domain = entry.toLowerCase().replace(/\.$/, '');
@@ -64,7 +59,7 @@ export function compileList(list: EnrichListConfig): CompiledList {
   for (const ip of list.ips) add(ip, 'ips', 'address');
   for (const domain of list.domains) add(domain, 'domains', 'domain');
   if (list.file !== undefined) for (const entry of readListFile(list.file)) add(entry, list.file, 'any');
-  return { tag: list.tag, addresses, hasAddresses, domains };
+  return { tag: list.tag, addresses, domains };
 }
 
 /** True when `name` or one of its parent domains is in the set. */
@@ -80,9 +75,7 @@ function domainListed(domains: ReadonlySet<string>, name: string): boolean {
 }
 
 function ipListed(list: CompiledList, text: string | undefined): boolean {
-  if (!list.hasAddresses || typeof text !== 'string' || isIP(text.replace(/%.*$/, '')) === 0) return false;
-  const address = canonicalIp(text);
-  return address !== undefined && list.addresses.check(address.ip, address.family);
+  return typeof text === 'string' && !list.addresses.empty && list.addresses.has(text);
 }
 
 /**
@@ -93,13 +86,14 @@ function ipListed(list: CompiledList, text: string | undefined): boolean {
  */
 export function createListsEnricher(lists: readonly EnrichListConfig[]): Enricher {
   const compiled = lists.map(compileList);
+  const anyDomains = compiled.some((list) => list.domains.size > 0);
   return {
     id: 'lists',
     enrich(event) {
       if (compiled.length === 0) return event;
-      const domains = [event.url?.domain, event.destination?.domain, event.dns?.question?.name].filter(
-        (name): name is string => typeof name === 'string' && name !== '',
-      );
+      const domains = anyDomains
+        ? [event.url?.domain, event.destination?.domain, event.dns?.question?.name].filter((name): name is string => typeof name === 'string' && name !== '')
+        : [];
       let tags: string[] | undefined;
       for (const list of compiled) {
         const hit =
@@ -110,7 +104,7 @@ export function createListsEnricher(lists: readonly EnrichListConfig[]): Enriche
         tags ??= [...(event.tags ?? [])];
         if (!tags.includes(list.tag)) tags.push(list.tag);
       }
-      return tags ? { ...event, tags } : event;
+      return tags ? Object.assign({}, event, { tags }) : event;
     },
   };
 }

@@ -129,32 +129,68 @@ function prefixOf(text: string, inAt: number): string {
   return kernel >= 0 ? head.slice(kernel + 7) : head;
 }
 
+/** The netfilter fields this parser reads; the others (LEN, TTL, ID, flags...) are left in the message. */
+interface NetfilterFields {
+  IN?: string;
+  OUT?: string;
+  MAC?: string;
+  SRC?: string;
+  DST?: string;
+  PROTO?: string;
+  SPT?: string;
+  DPT?: string;
+}
+
+/**
+ * The first value of each wanted key among the space-separated `KEY=value` tokens of
+ * `text[from, end)`. One pass with indexOf, slicing only the values kept: this loop is the
+ * parser's hot path.
+ */
+function tokenize(text: string, from: number, end: number): NetfilterFields {
+  const fields: NetfilterFields = {};
+  for (let at = from; at < end; ) {
+    let stop = text.indexOf(' ', at);
+    if (stop < 0 || stop > end) stop = end;
+    const eq = text.indexOf('=', at);
+    if (eq > at && eq < stop) {
+      const key = keyAt(text, at, eq);
+      if (key !== undefined && fields[key] === undefined) fields[key] = text.slice(eq + 1, stop);
+    }
+    at = stop + 1;
+  }
+  return fields;
+}
+
+/** The wanted key spelled by `text[at, eq)`, without slicing it. */
+function keyAt(text: string, at: number, eq: number): keyof NetfilterFields | undefined {
+  switch (eq - at) {
+    case 2:
+      return text.startsWith('IN', at) ? 'IN' : undefined;
+    case 3:
+      if (text.startsWith('OUT', at)) return 'OUT';
+      if (text.startsWith('MAC', at)) return 'MAC';
+      if (text.startsWith('SRC', at)) return 'SRC';
+      if (text.startsWith('DST', at)) return 'DST';
+      if (text.startsWith('SPT', at)) return 'SPT';
+      return text.startsWith('DPT', at) ? 'DPT' : undefined;
+    case 5:
+      return text.startsWith('PROTO', at) ? 'PROTO' : undefined;
+    default:
+      return undefined;
+  }
+}
+
 /** Parses a netfilter line into an ECS network event. */
 function parseNetfilter(context: ParseContext): ParseResult {
   const text = context.text;
   const inAt = findIn(text);
   if (inAt < 0) return { failure: 'no_match' };
-  const fields = new Map<string, string>();
-  const flags: string[] = [];
   // Key=value tokens up to the first `[` (the quoted header of an ICMP error is not this packet).
   let end = text.indexOf(' [', inAt);
   if (end < 0) end = text.length;
-  // One pass with indexOf: no intermediate array of tokens (this loop is the parser's hot path).
-  for (let at = inAt; at < end; ) {
-    let stop = text.indexOf(' ', at);
-    if (stop < 0 || stop > end) stop = end;
-    if (stop > at) {
-      const eq = text.indexOf('=', at);
-      if (eq < 0 || eq >= stop) flags.push(text.slice(at, stop));
-      else {
-        const key = text.slice(at, eq);
-        if (!fields.has(key)) fields.set(key, text.slice(eq + 1, stop));
-      }
-    }
-    at = stop + 1;
-  }
-  const src = fields.get('SRC');
-  const dst = fields.get('DST');
+  const fields = tokenize(text, inAt, end);
+  const src = fields.SRC;
+  const dst = fields.DST;
   if (src === undefined || dst === undefined) return { failure: 'no_match' };
   const glued = inAt > 0 && text.charCodeAt(inAt - 1) === 93;
   let prefix = prefixOf(text, inAt);
@@ -182,7 +218,7 @@ function parseNetfilter(context: ParseContext): ParseResult {
   event.event = event.event ? Object.assign({}, event.event, eventFields) : eventFields;
   event.source = event.source ? Object.assign({}, event.source, { ip: src }) : { ip: src };
   event.destination = event.destination ? Object.assign({}, event.destination, { ip: dst }) : { ip: dst };
-  const mac = fields.get('MAC');
+  const mac = fields.MAC;
   let networkType: string | undefined;
   if (mac !== undefined && mac.length > 0) {
     const bytes = mac.split(':');
@@ -194,7 +230,7 @@ function parseNetfilter(context: ParseContext): ParseResult {
     if (ether === '0800') networkType = 'ipv4';
     else if (ether === '86dd') networkType = 'ipv6';
   }
-  const proto = fields.get('PROTO');
+  const proto = fields.PROTO;
   const network: NonNullable<EcsEvent['network']> = {};
   if (proto !== undefined && proto.length > 0) {
     if (isAllDigits(proto)) network.iana_number = proto;
@@ -205,13 +241,13 @@ function parseNetfilter(context: ParseContext): ParseResult {
     event.network = event.network ? Object.assign({}, event.network, network) : network;
   }
   if (proto === 'TCP' || proto === 'UDP' || proto === 'UDPLITE' || proto === 'SCTP') {
-    const sport = portOf(fields.get('SPT'));
-    const dport = portOf(fields.get('DPT'));
+    const sport = portOf(fields.SPT);
+    const dport = portOf(fields.DPT);
     if (sport !== undefined) event.source.port = sport;
     if (dport !== undefined) event.destination.port = dport;
   }
-  const inIf = fields.get('IN');
-  const outIf = fields.get('OUT');
+  const inIf = fields.IN;
+  const outIf = fields.OUT;
   const observer: NonNullable<EcsEvent['observer']> = event.observer ? Object.assign({}, event.observer) : {};
   const hostname = context.syslog?.hostname;
   // The sending host is the firewall only when the kernel itself logged the line.
