@@ -129,6 +129,10 @@ function compile(node: FilterNode, ctx: Context): Query {
       if (textWords(node.value).length === 0) return MATCH_NONE;
       return { multi_match: { query: node.value, fields: [...TEXT_FIELDS], type: 'cross_fields', operator: 'and' } };
     }
+    case 'fieldref':
+    case 'timepart':
+      // Both need a script query, which a store must not run for user input: streaming only.
+      return invalid(`the ${node.op} condition cannot be expressed in Query DSL (it is evaluated on streaming events only)`, node.field);
   }
 }
 

@@ -103,6 +103,10 @@ function compileNode(node: FilterNode, ctx: Context): string {
       return anyElement(ctx, node.field, () => rangeCondition(ctx, node));
     case 'text':
       return textCondition(ctx, node.value);
+    case 'fieldref':
+    case 'timepart':
+      // Kept out of the stores so every store answers the same: streaming evaluation only.
+      return invalid(`the ${node.op} condition cannot be expressed in SQL (it is evaluated on streaming events only)`, node.field);
   }
 }
 

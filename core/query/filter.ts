@@ -58,7 +58,36 @@ export type FilterNode =
    * Free text: every word of `value` occurs, case-insensitively, as a word in `message` or
    * `event.original` (the search box's bare words).
    */
-  | { readonly op: 'text'; readonly value: string };
+  | { readonly op: 'text'; readonly value: string }
+  /**
+   * Compares two fields of the same event (Sigma's `fieldref`): `field` equals, contains, starts
+   * or ends with the value of `other`, case-insensitively unless `caseSensitive`. False when
+   * either field is missing; over arrays, any element of `field` against any element of `other`.
+   * Streaming only: the SQL and Query DSL compilers refuse it with a UserError naming the op.
+   */
+  | {
+      readonly op: 'fieldref';
+      readonly field: string;
+      readonly other: string;
+      readonly mode: 'eq' | 'contains' | 'startswith' | 'endswith';
+      readonly caseSensitive?: boolean;
+    }
+  /**
+   * A part of a timestamp field, in UTC, compared numerically (Sigma's `minute`, `hour`, `day`,
+   * `week` (ISO 8601 week, 1–53), `month`, `year` modifiers, with `gt`…`lte` when given, else
+   * equality with `eq`). False when the field is missing or not a timestamp.
+   * Streaming only: the SQL and Query DSL compilers refuse it with a UserError naming the op.
+   */
+  | {
+      readonly op: 'timepart';
+      readonly field: string;
+      readonly part: 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year';
+      readonly eq?: number;
+      readonly gt?: number;
+      readonly gte?: number;
+      readonly lt?: number;
+      readonly lte?: number;
+    };
 
 /** The operator names, for exhaustive switches. */
 export type FilterOp = FilterNode['op'];
