@@ -111,6 +111,33 @@ export const RetentionConfigSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** Detection: which Sigma rules and pipelines are loaded and evaluated on every event. */
+export const DetectionConfigSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Evaluate rules on every event as it is ingested.' }),
+    shippedRules: Type.Boolean({
+      default: true,
+      description: 'Load the rules shipped with Watchpost: rules/sigmahq (without unsupported/) and rules/watchpost.',
+    }),
+    paths: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      maxItems: 256,
+      description: 'More rule files or directories (Sigma YAML), loaded after the shipped ones.',
+    }),
+    pipelines: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      maxItems: 64,
+      description: 'More pipeline directories (Sigma field name to ECS mappings), besides the shipped rules/pipelines.',
+    }),
+    disabledRules: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      maxItems: 10_000,
+      description: 'Rule ids, names or titles not to evaluate (tuning).',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 /** The whole configuration. */
 export const ConfigSchema = Type.Object(
   {
@@ -126,6 +153,7 @@ export const ConfigSchema = Type.Object(
     redis: Type.Optional(RedisConfigSchema),
     retention: RetentionConfigSchema,
     ingest: IngestConfigSchema,
+    detection: DetectionConfigSchema,
   },
   { additionalProperties: false },
 );
@@ -136,3 +164,4 @@ export type ElasticsearchConfig = Static<typeof ElasticsearchConfigSchema>;
 export type RedisConfig = Static<typeof RedisConfigSchema>;
 export type BackendsConfig = Static<typeof BackendsConfigSchema>;
 export type RetentionConfig = Static<typeof RetentionConfigSchema>;
+export type DetectionConfig = Static<typeof DetectionConfigSchema>;

@@ -19,6 +19,7 @@ export class IngestMetrics {
   readonly truncated: Counter<'source'>;
   readonly connections: Counter<'source' | 'event'>;
   readonly storeErrors: Counter;
+  readonly afterStoreErrors: Counter;
   readonly deadLettered: Counter<'source' | 'reason'>;
   readonly spoolCorrupt: Counter;
   private readonly known: ReadonlySet<string> | undefined;
@@ -36,6 +37,11 @@ export class IngestMetrics {
     this.truncated = counter('watchpost_source_truncated_total', 'Records cut to the maximum size (still stored).', ['source']);
     this.connections = counter('watchpost_source_connections_total', 'TCP/TLS connections opened, closed and refused.', ['source', 'event']);
     this.storeErrors = new Counter({ name: 'watchpost_pipeline_store_errors_total', help: 'Failed appends to the event store (each retried).', registers });
+    this.afterStoreErrors = new Counter({
+      name: 'watchpost_pipeline_after_store_errors_total',
+      help: 'Batches whose post-store processing (detection) failed with a bug; the events are stored but were not evaluated.',
+      registers,
+    });
     this.deadLettered = counter('watchpost_pipeline_dead_lettered_total', 'Events the store refused permanently, written to the dead-letter file.', [
       'source',
       'reason',

@@ -275,4 +275,34 @@ describe('IngestPipeline', () => {
     await pipeline.close();
     await expect(pipeline.accept(records(0, 1))).rejects.toBeInstanceOf(OperationalError);
   });
+
+  it('hands each stored batch to afterStore once stored, retries its OperationalErrors and survives its bugs', async () => {
+    const dir = tempDir();
+    const { db, store } = sqliteStore(dir);
+    const registry = new Registry();
+    const seen: string[] = [];
+    let unavailable = 2;
+    const pipeline = await openPipeline(dir, store, {
+      metrics: registry,
+      afterStore: (events) => {
+        // The events must already be searchable when the hook runs.
+        expect(count(db)).toBeGreaterThanOrEqual(events.length);
+        if (events.some((event) => event.message === 'line 3') && unavailable > 0) {
+          unavailable -= 1;
+          return Promise.reject(new OperationalError('WATCHPOST_ERR_STORE_UNAVAILABLE', 'injected: correlation store down'));
+        }
+        if (events.some((event) => event.message === 'line 7')) return Promise.reject(new Error('detection bug'));
+        for (const event of events) seen.push(event.message as string);
+        return Promise.resolve();
+      },
+    });
+    await pipeline.accept(records(0, 5));
+    await pipeline.idle();
+    expect(unavailable).toBe(0);
+    expect(seen.sort()).toEqual(['line 0', 'line 1', 'line 2', 'line 3', 'line 4']);
+    await pipeline.accept(records(5, 5));
+    await pipeline.idle();
+    expect(count(db)).toBe(10);
+    expect(await registry.getSingleMetricAsString('watchpost_pipeline_after_store_errors_total')).toContain('watchpost_pipeline_after_store_errors_total 1');
+  });
 });

@@ -34,6 +34,15 @@ export interface IngestPipelineOptions {
   readonly clock?: Clock;
   /** Store retry backoff: first delay and cap. @defaultValue { initialMs: 100, maxMs: 5000 } */
   readonly retry?: { readonly initialMs: number; readonly maxMs: number };
+  /**
+   * Called with each batch's stored events (not those dead-lettered) after the store holds them and
+   * before the spool cursor moves: detection runs here, so an event is evaluated only once it can be
+   * found, and a crash before the cursor commit evaluates the batch again after restart. The hook
+   * must therefore be idempotent (detection is: event ids are deterministic, and so are the ids of
+   * what it derives). An OperationalError is retried with the store's backoff; any other error is a
+   * bug, logged and counted, and does not hold up ingestion.
+   */
+  readonly afterStore?: (events: readonly EcsEvent[]) => Promise<void>;
 }
 
 /** A batch read from the spool, with where the cursor goes once it is stored. */
@@ -209,7 +218,36 @@ export class IngestPipeline implements RecordSink {
       for (const letter of letters) this.metrics.deadLettered.inc({ source: this.metrics.label(letter.sourceId), reason: letter.reason });
       this.logger.error({ count: letters.length, reasons: [...new Set(letters.map((l) => l.reason))] }, 'events refused by the store written to the dead-letter file');
     }
+    if (this.options.afterStore) {
+      const refused = new Set(letters.map((letter) => letter.event.event?.id));
+      return this.runAfterStore(refused.size === 0 ? events : events.filter((event) => !refused.has(event.event?.id)));
+    }
     return true;
+  }
+
+  /** Runs the afterStore hook, retrying OperationalErrors; false if the pipeline stops meanwhile. */
+  private async runAfterStore(events: readonly EcsEvent[]): Promise<boolean> {
+    const hook = this.options.afterStore;
+    if (!hook || events.length === 0) return true;
+    const { initialMs, maxMs } = this.options.retry ?? { initialMs: 100, maxMs: 5000 };
+    const signal = this.abort.signal;
+    let delay = initialMs;
+    for (let failures = 1; ; failures += 1) {
+      try {
+        await hook(events);
+        return true;
+      } catch (error) {
+        if (!(error instanceof OperationalError)) {
+          this.metrics.afterStoreErrors.inc();
+          this.logger.error({ err: error, count: events.length }, 'post-store processing (detection) failed on a batch; the events are stored, the batch is not evaluated');
+          return true;
+        }
+        if (signal.aborted) return false;
+        if (failures === 1 || failures % 20 === 0) this.logger.warn({ err: error, failures, retryInMs: delay }, 'post-store processing (detection) unavailable; retrying the batch');
+        await sleep(delay, undefined, { signal }).catch(() => undefined);
+        delay = Math.min(delay * 2, maxMs);
+      }
+    }
   }
 
   private toEvent(entry: SpoolEntry, ingested: string): EcsEvent {
