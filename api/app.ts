@@ -3,9 +3,11 @@ import type { Registry } from 'prom-client';
 import type { ApiConfig } from '../core/config/schema.js';
 import type { Logger } from '../core/log.js';
 import type { CaseStore } from '../core/stores/case-store.js';
+import type { EventStore } from '../core/stores/event-store.js';
 import { authGuard, type Authenticator } from './plugins/auth-guard.js';
 import { errorHandler } from './plugins/error-handler.js';
 import { tokenAuthenticator } from './plugins/token-auth.js';
+import { eventsRoutes } from './routes/events/index.js';
 import { healthRoutes, type HealthSource } from './routes/health/index.js';
 import { ingestRoutes, type IngestDependencies } from './routes/ingest/index.js';
 import { metricsRoutes } from './routes/metrics/index.js';
@@ -30,6 +32,8 @@ export interface ApiDependencies {
    * runs no pipeline) POST /api/v1/ingest answers 503; with `enabled: false` the route is absent.
    */
   readonly ingest?: IngestDependencies;
+  /** Searched by GET /api/events; without it that route answers 503. */
+  readonly events?: EventStore;
 }
 
 /**
@@ -54,5 +58,6 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(healthRoutes, { version: deps.version, health: deps.health });
   await app.register(metricsRoutes, { registry: deps.metrics });
   if (deps.ingest?.config.enabled !== false) await app.register(ingestRoutes, { ingest: deps.ingest });
+  await app.register(eventsRoutes, { events: deps.events });
   return app;
 }

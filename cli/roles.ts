@@ -117,6 +117,7 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
       metrics,
       health,
       cases: backends.cases,
+      events: backends.events,
       authenticate: tokenAuthenticator(backends.cases, { logger: logger.child({ component: 'token-auth' }) }),
       ...(pipeline ? { ingest: { sink: pipeline, config: config.ingest.http } } : {}),
     });

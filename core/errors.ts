@@ -26,6 +26,10 @@ export const ERROR_CATALOGUE = {
     intent: 'user',
     summary: 'A query asks for something the store cannot answer (bad field, range or size).',
   },
+  WATCHPOST_ERR_QUERY_SYNTAX: {
+    intent: 'user',
+    summary: 'A search query (KQL) cannot be read: bad syntax or over a limit, reported with its 1-based column; or a filter cannot be written as KQL.',
+  },
   WATCHPOST_ERR_STORE_UNAVAILABLE: {
     intent: 'operational',
     summary: 'A store backend (SQLite file, Elasticsearch) cannot be reached or refused the request; retry with backoff.',

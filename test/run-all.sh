@@ -60,7 +60,7 @@ set -e
 step 6 "Elasticsearch $ES8_VERSION: the Elasticsearch suites again against the newest 8.x"
 VITEST_ES8_JSON="$RESULTS_DIR/vitest-es8.json"
 set +e
-WATCHPOST_TEST_ES_URL="$ES8_URL" npx --no-install vitest run --project int backends/elasticsearch cli \
+WATCHPOST_TEST_ES_URL="$ES8_URL" npx --no-install vitest run --project int backends/elasticsearch cli test/conformance \
   --reporter=default --reporter=json --outputFile.json="$VITEST_ES8_JSON"
 es8_status=$?
 set -e

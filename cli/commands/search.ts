@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { FilterNode } from '../../core/query/filter.js';
+import { kqlCaret, kqlErrorPosition, parseKql } from '../../engine/query/kql.js';
 import type { EventStore } from '../../core/stores/event-store.js';
 import { MAX_PAGE_SIZE } from '../../core/stores/event-store.js';
 import { openEventStore, SQLITE_FILE } from '../backends.js';
@@ -34,21 +35,19 @@ export function parseTime(value: string, now: number): number | undefined {
 }
 
 /**
- * The filter of a search phrase until the search language exists: the phrase, case-insensitive,
- * anywhere in `message` or in `event.original`. An empty phrase matches everything. One pair of
- * surrounding double quotes is dropped, so `'"failed password"'` and `"failed password"` agree.
+ * The filter of a KQL query (docs/search.md), or undefined when it matches everything (an empty
+ * query, or `*`). Throws parseKql's UserError for a bad query.
  */
-export function phraseFilter(query: string | undefined): FilterNode | undefined {
-  let phrase = (query ?? '').trim();
-  if (phrase.length >= 2 && phrase.startsWith('"') && phrase.endsWith('"')) phrase = phrase.slice(1, -1);
-  if (phrase === '') return undefined;
-  return {
-    op: 'or',
-    children: [
-      { op: 'contains', field: 'message', value: phrase },
-      { op: 'contains', field: 'event.original', value: phrase },
-    ],
-  };
+export function searchFilter(query: string | undefined): FilterNode | undefined {
+  const filter = parseKql(query ?? '');
+  return filter.op === 'and' && filter.children.length === 0 ? undefined : filter;
+}
+
+/** The message for a query parseKql refused: the reason, then the query with a caret under the column. */
+export function describeQueryError(query: string, error: unknown): string | undefined {
+  const position = kqlErrorPosition(error);
+  if (position === undefined) return undefined;
+  return `${(error as Error).message}\n${kqlCaret(query, position)}`;
 }
 
 /** A search as the command runs it. */
@@ -93,18 +92,27 @@ interface SearchOptions extends StoreOptions {
   readonly count?: boolean;
 }
 
-/** Adds `watchpost search "<phrase>"`. */
+/** Adds `watchpost search "<kql>"`. */
 export function registerSearchCommand(program: Command): void {
   withStoreOptions(
     program
       .command('search')
       .description('print matching events as NDJSON, newest first (works while `watchpost start` runs on the same data)')
-      .argument('[query]', 'a phrase matched, case-insensitively, in the message or the original text; empty matches all', '')
+      .argument('[query]', 'a KQL query (docs/search.md): field:value, ranges, and/or/not, free text; empty matches all', '')
       .option('--from <time>', 'start: ISO-8601, or back from now like 15m, 24h, 7d (default 24h)')
       .option('--to <time>', 'end, exclusive: ISO-8601, a span back from now, or now (default now)')
       .option('--limit <n>', `most events printed (default ${DEFAULT_LIMIT})`, positiveInteger, DEFAULT_LIMIT)
       .option('--count', 'print only the number of matching events'),
   ).action(async (query: string, options: SearchOptions) => {
+    let filter: FilterNode | undefined;
+    try {
+      filter = searchFilter(query);
+    } catch (error) {
+      const message = describeQueryError(query, error);
+      if (message === undefined) throw error;
+      refuse(message);
+      return;
+    }
     const now = Date.now();
     const from = options.from === undefined ? now - DEFAULT_RANGE_MS : parseTime(options.from, now);
     const to = options.to === undefined ? now : parseTime(options.to, now);
@@ -127,7 +135,6 @@ export function registerSearchCommand(program: Command): void {
     }
     const opened = await openEventStore(config, commandLogger(options));
     try {
-      const filter = phraseFilter(query);
       const range = { from: new Date(from), to: new Date(to), ...(filter ? { filter } : {}) };
       if (options.count === true) await writeOut(`${await opened.store.count(range)}\n`);
       else await printEvents(opened.store, { ...range, limit: options.limit }, writeOut);

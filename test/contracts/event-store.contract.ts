@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EcsEvent, StoredEvent } from '../../core/ecs/event.js';
 import type { FilterNode } from '../../core/query/filter.js';
 import { MAX_EXACT_TOTAL, MAX_PAGE_SIZE, type EventStore } from '../../core/stores/event-store.js';
+import { FILTER_CASES, type FilterCase } from '../conformance/filter-cases.js';
 import { ALL, CORPUS, CORPUS_ASC, DAY, ev, HOUR, MINUTE, T0 } from './event-store-fixtures.js';
 
 /** Opens a fresh, empty store; `cleanup` removes everything it created. */
@@ -128,57 +129,7 @@ export function describeEventStoreContract(name: string, open: OpenEventStore): 
         expect(await store().count({ from: new Date(T0), to: new Date(T0 + 1) })).toBe(1);
       });
 
-      it.each<[string, FilterNode, string[]]>([
-        ['eq on a string, case-insensitive', { op: 'eq', field: 'user.name', value: 'root' }, ['e01']],
-        ['eq case-sensitive misses', { op: 'eq', field: 'user.name', value: 'root', caseSensitive: true }, []],
-        ['eq case-sensitive hits', { op: 'eq', field: 'user.name', value: 'Root', caseSensitive: true }, ['e01']],
-        ['eq with Unicode folding', { op: 'eq', field: 'user.name', value: 'über' }, ['e07']],
-        ['eq on a number', { op: 'eq', field: 'source.port', value: 22 }, ['e01']],
-        ['eq string spelling of a number field', { op: 'eq', field: 'source.port', value: '2222' }, ['e02']],
-        ['eq number against a string field', { op: 'eq', field: 'event.code', value: 4625 }, ['e01']],
-        ['eq on an array element', { op: 'eq', field: 'tags', value: 'AUTH' }, ['e01', 'e06']],
-        ['eq on an ip field', { op: 'eq', field: 'source.ip', value: '203.0.113.7' }, ['e01', 'e06']],
-        ['contains', { op: 'contains', field: 'message', value: 'PASSWORD' }, ['e01', 'e06']],
-        ['contains with Unicode folding', { op: 'contains', field: 'message', value: 'ÜNÏ' }, ['e07']],
-        ['contains on an ip field', { op: 'contains', field: 'source.ip', value: 'db8' }, ['e02']],
-        ['contains a wildcard metacharacter literally', { op: 'contains', field: 'url.path', value: '?' }, []],
-        ['startswith', { op: 'startswith', field: 'message', value: 'accepted' }, ['e02']],
-        ['endswith', { op: 'endswith', field: 'url.path', value: '.PHP' }, ['e03']],
-        ['endswith case-sensitive', { op: 'endswith', field: 'url.path', value: '.PHP', caseSensitive: true }, []],
-        ['wildcard ?', { op: 'wildcard', field: 'host.name', pattern: 'WEB-0?' }, ['e01', 'e02', 'e03', 'e07']],
-        ['wildcard with escaped backslashes', { op: 'wildcard', field: 'process.command_line', pattern: 'c:\\\\windows\\\\*\\\\cmd.exe *' }, ['e05']],
-        ['wildcard with Unicode folding', { op: 'wildcard', field: 'user.name', pattern: 'ü*' }, ['e07']],
-        ['wildcard matches the whole value', { op: 'wildcard', field: 'host.name', pattern: 'web' }, []],
-        ['regex finds a substring', { op: 'regex', field: 'message', pattern: 'pass\\w+d' }, ['e01', 'e06']],
-        ['regex anchors', { op: 'regex', field: 'message', pattern: '^Failed' }, ['e01', 'e06']],
-        ['regex is case-sensitive by default', { op: 'regex', field: 'message', pattern: '^failed' }, []],
-        ['regex flags.i', { op: 'regex', field: 'message', pattern: '^failed', flags: { i: true } }, ['e01', 'e06']],
-        ['regex flags.i with Unicode letters', { op: 'regex', field: 'message', pattern: 'über\\s', flags: { i: true } }, ['e07']],
-        ['regex flags.i over a class range', { op: 'regex', field: 'user.name', pattern: '^[A-D]', flags: { i: true } }, ['e05', 'e06']],
-        ['regex end anchor', { op: 'regex', field: 'message', pattern: 'ssh2$' }, ['e01']],
-        ['regex classes and quantifiers', { op: 'regex', field: 'message', pattern: '\\d{3}\\.\\d+\\.\\d+\\.\\d+' }, ['e01', 'e04', 'e06']],
-        ['regex alternation', { op: 'regex', field: 'user.name', pattern: '^jdoe$|^admin$' }, ['e02', 'e06']],
-        ['cidr v4', { op: 'cidr', field: 'source.ip', cidr: '203.0.113.0/24' }, ['e01', 'e06']],
-        ['cidr v4 over an array', { op: 'cidr', field: 'related.ip', cidr: '10.0.0.0/8' }, ['e02']],
-        ['cidr v6', { op: 'cidr', field: 'source.ip', cidr: '2001:db8::/32' }, ['e02']],
-        ['cidr single address', { op: 'cidr', field: 'source.ip', cidr: '10.1.2.3/32' }, ['e04']],
-        ['exists', { op: 'exists', field: 'destination.ip' }, ['e04']],
-        ['exists on a keyword', { op: 'exists', field: 'labels.zone' }, ['e04']],
-        ['not over a missing field is true', { op: 'not', child: { op: 'eq', field: 'network.transport', value: 'tcp' } }, ['e01', 'e02', 'e03', 'e05', 'e06', 'e07', 'e08']],
-        ['range on numbers', { op: 'range', field: 'event.severity', gte: 5, lt: 9 }, ['e02', 'e03', 'e04']],
-        ['range on another number field', { op: 'range', field: 'source.port', gt: 22, lte: 2222 }, ['e02']],
-        ['range on timestamps', { op: 'range', field: '@timestamp', gte: new Date(T0 + MINUTE).toISOString(), lt: '2024-03-01T12:00:00+01:00' }, ['e02', 'e03', 'e04']],
-        ['text: every word, any case', { op: 'text', value: 'FAILED root' }, ['e01']],
-        ['text: words across message and event.original', { op: 'text', value: 'sshd accepted' }, ['e02']],
-        ['text: whole words only', { op: 'text', value: 'pass' }, []],
-        ['text: an IP is one word', { op: 'text', value: '203.0.113.7' }, ['e01', 'e06']],
-        ['text: Unicode words', { op: 'text', value: 'über' }, ['e07']],
-        ['text: scripts split as the standard analyzer splits them', { op: 'text', value: 'FOO 本' }, ['e08']],
-        ['and', { op: 'and', children: [{ op: 'eq', field: 'tags', value: 'ssh' }, { op: 'eq', field: 'event.outcome', value: 'failure' }] }, ['e01']],
-        ['or', { op: 'or', children: [{ op: 'eq', field: 'host.name', value: 'fw-1' }, { op: 'eq', field: 'user.name', value: 'admin' }] }, ['e04', 'e06']],
-        ['empty and matches all', { op: 'and', children: [] }, [...CORPUS_ASC]],
-        ['empty or matches none', { op: 'or', children: [] }, []],
-      ])('filter: %s', async (_name, filter, expected) => {
+      it.each<FilterCase>(FILTER_CASES)('filter: %s', async (_name, filter, expected) => {
         expect(await match(filter)).toEqual(expected);
         expect(await store().count({ ...ALL, filter })).toBe(expected.length);
       });
