@@ -43,6 +43,8 @@ describe('compileFilterDsl', () => {
     ['endswith', { op: 'endswith', field: 'file.name', value: '.exe' }, { wildcard: { 'file.name.lower': { value: '*.exe' } } }],
     ['contains on number', { op: 'contains', field: 'source.port', value: '2' }, { match_none: {} }],
     ['wildcard', { op: 'wildcard', field: 'host.name', pattern: 'WEB-??\\*' }, { wildcard: { 'host.name.lower': { value: 'web-??\\*' } } }],
+    ['wildcard with the empty pattern is the empty term', { op: 'wildcard', field: 'user.domain', pattern: '' }, { term: { 'user.domain.lower': '' } }],
+    ['wildcard with the empty pattern, case-sensitive', { op: 'wildcard', field: 'message', pattern: '', caseSensitive: true }, { term: { 'message.keyword': '' } }],
     ['regex', { op: 'regex', field: 'process.command_line', pattern: '^CMD\\.exe[A-C]', flags: { i: true } }, { regexp: { 'process.command_line.lower': { value: 'cmd\\.exe[A-Ca-c].*', flags: 'NONE' } } }],
     ['cidr on ip', { op: 'cidr', field: 'source.ip', cidr: '10.0.0.0/8' }, { term: { 'source.ip': '10.0.0.0/8' } }],
     ['cidr on keyword', { op: 'cidr', field: 'source.address', cidr: '10.0.0.0/8' }, { match_none: {} }],
@@ -63,6 +65,7 @@ describe('compileFilterDsl', () => {
     ['contains', { op: 'contains', field: 'message', value: 'A*' }, { wildcard: { 'message.keyword': { value: '*A\\**', case_insensitive: true } } }],
     ['startswith', { op: 'startswith', field: 'url.path', value: '/Admin' }, { prefix: { 'url.path': { value: '/Admin', case_insensitive: true } } }],
     ['wildcard', { op: 'wildcard', field: 'host.name', pattern: 'WEB-*' }, { wildcard: { 'host.name': { value: 'WEB-*', case_insensitive: true } } }],
+    ['wildcard with the empty pattern', { op: 'wildcard', field: 'host.name', pattern: '' }, { term: { 'host.name': '' } }],
     ['regex', { op: 'regex', field: 'user.name', pattern: '^[A-C]x', flags: { i: true } }, { regexp: { 'user.name': { value: '[A-C]x.*', flags: 'NONE', case_insensitive: true } } }],
   ])('without .lower views, %s uses case_insensitive', (_name, filter, expected) => {
     expect(compileFilterDsl(filter, FIELDS)).toEqual(expected);
@@ -90,10 +93,15 @@ describe('toLuceneRegex', () => {
     ['[\\w-]+?', '.*[a-zA-Z0-9\\_\\-]+.*'],
     ['\\D', '.*[^0-9].*'],
     ['(?:ab)*(?<n>c)', '.*(ab)*(c).*'],
-    ['a.b', '.*a[^\\\n\\\r\\\u2028\\\u2029]b.*'],
+    // Control and other non-punctuation characters are written bare: Lucene 10 ignores a class
+    // range whose ends are escaped control characters.
+    ['a.b', '.*a[^\n\r\u2028\u2029]b.*'],
+    ['\\s', '.*[ \t-\r\u00a0\u2028-\u2029\ufeff].*'],
+    ['[\\t-\\r]', '.*[\t-\r].*'],
     ['"@<~#&', '.*\\"\\@\\<\\~\\#\\&.*'],
     ['x{2,}y{3}', '.*x{2,}y{3}.*'],
-    ['\\x41\\t', '.*A\\\t.*'],
+    ['\\x41\\t', '.*A\t.*'],
+    ['😀€', '.*😀€.*'],
   ])('%s → %s', (pattern, expected) => {
     expect(lucene(pattern)).toBe(expected);
   });

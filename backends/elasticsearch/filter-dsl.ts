@@ -111,9 +111,12 @@ function compile(node: FilterNode, ctx: Context): Query {
     }
     case 'wildcard': {
       const pattern = node.pattern;
-      return onString(ctx, node.field, node.caseSensitive === true, (view, mode) => ({
-        wildcard: { [view]: { value: normaliseGlob(foldFor(mode, pattern)), ...flagFor(mode) } },
-      }));
+      return onString(ctx, node.field, node.caseSensitive === true, (view, mode) =>
+        // Lucene's wildcard query matches nothing for an empty pattern; the glob "" means the empty string.
+        pattern === ''
+          ? { term: { [view]: '' } }
+          : { wildcard: { [view]: { value: normaliseGlob(foldFor(mode, pattern)), ...flagFor(mode) } } },
+      );
     }
     case 'regex':
       return regex(ctx, node.field, node.pattern, node.flags?.i === true);

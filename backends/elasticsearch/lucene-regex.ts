@@ -81,7 +81,12 @@ function foldRange(range: readonly [string, string]): (readonly [string, string]
   return (lowFrom === from && lowTo === to) || !ordered ? [range] : [range, [lowFrom, lowTo]];
 }
 
-/** Lucene escapes any character with a backslash; letters and digits stay bare (`\d` means digit). */
+/**
+ * Escapes Lucene's metacharacters, which are all ASCII punctuation, and writes every other
+ * character as itself. Letters and digits must stay bare (`\d` means digit), and so must control
+ * characters: Lucene 10 (Elasticsearch 9) ignores a class range whose ends are escaped control
+ * characters (`[\<TAB>-\<CR>]` matches no newline), while the bare characters work in 8 and 9.
+ */
 function escape(c: string): string {
-  return /[\p{L}\p{N}]/u.test(c) ? c : `\\${c}`;
+  return /^[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]$/.test(c) ? `\\${c}` : c;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeEventStoreContract } from '../../test/contracts/event-store.contract.js';
-import { ev, T0 } from '../../test/contracts/event-store-fixtures.js';
+import { ALL, ev, T0 } from '../../test/contracts/event-store-fixtures.js';
 import { openSqliteDatabase } from './database.js';
 import { SqliteEventStore } from './event-store.js';
 
@@ -50,6 +50,44 @@ describe('SqliteEventStore', () => {
     const again = new SqliteEventStore(db);
     expect(await again.get('s1')).toEqual(ev('s1', T0));
     await cleanup();
+  });
+
+  it('resolves arrays of objects and flat dotted keys in search, terms and text, as Elasticsearch does', async () => {
+    const { store, cleanup } = openFileStore();
+    await store.append([
+      ev('d1', T0, { dns: { answers: [{ name: 'a.example' }, { name: 'b.example' }] } } as never),
+      ev('d2', T0 + 1, { dns: { answers: [{ name: 'b.example' }] }, 'event.original': 'flat original words' } as never),
+      ev('d3', T0 + 2, { dns: { answers: { name: 'b.example' } } } as never),
+    ]);
+    const search = async (filter: Parameters<typeof store.search>[0]['filter']): Promise<string[]> =>
+      (await store.search({ ...ALL, filter, order: 'asc' })).events.map((event) => event.event.id);
+    expect(await search({ op: 'eq', field: 'dns.answers.name', value: 'B.EXAMPLE' })).toEqual(['d1', 'd2', 'd3']);
+    expect(await search({ op: 'text', value: 'ORIGINAL words' })).toEqual(['d2']);
+    expect(await store.terms({ ...ALL, field: 'dns.answers.name' })).toEqual([
+      { value: 'b.example', count: 3 },
+      { value: 'a.example', count: 1 },
+    ]);
+    await cleanup();
+  });
+
+  it('marks the rows stored before the irregular column existed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'watchpost-events-'));
+    const db = openSqliteDatabase(join(dir, 'watchpost.db'));
+    // The file as the first migration left it, with one irregular row in it.
+    new SqliteEventStore(db);
+    db.exec("DELETE FROM schema_migrations WHERE component = 'events' AND version = 2");
+    db.exec('ALTER TABLE events DROP COLUMN irregular');
+    const doc = ev('m1', T0, { dns: { answers: [{ name: 'old.example' }] } } as never);
+    db.prepare('INSERT INTO events (id, ts, doc) VALUES (?, ?, ?)').run('m1', T0, JSON.stringify(doc));
+    db.prepare('INSERT INTO events (id, ts, doc) VALUES (?, ?, ?)').run('m2', T0, JSON.stringify(ev('m2', T0)));
+    const store = new SqliteEventStore(db);
+    expect(db.prepare('SELECT id, irregular FROM events ORDER BY id').all()).toEqual([
+      { id: 'm1', irregular: 1 },
+      { id: 'm2', irregular: 0 },
+    ]);
+    expect((await store.search({ ...ALL, filter: { op: 'eq', field: 'dns.answers.name', value: 'old.example' } })).events.map((e) => e.event.id)).toEqual(['m1']);
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('close leaves the caller-owned database open', async () => {

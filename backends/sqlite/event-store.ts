@@ -31,7 +31,8 @@ import {
   type TermsBucket,
 } from '../../core/stores/event-store.js';
 import { migrate, type SqliteDatabase } from './database.js';
-import { compileFilterSql, jsonPath, registerSqlFunctions } from './filter-sql.js';
+import { compileFilterSql, documentIrregular, jsonPath, registerSqlFunctions } from './filter-sql.js';
+import { resolvePath } from './sql-functions.js';
 
 /**
  * The events tables. `seq` is an INTEGER PRIMARY KEY so rowids survive VACUUM: the FTS5 index
@@ -50,6 +51,10 @@ const MIGRATIONS: readonly string[] = [
    CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN
      DELETE FROM events_fts WHERE rowid = old.seq;
    END;`,
+  // 1 for a document a plain JSON path can miss values in (arrays of objects, flat dotted keys):
+  // the filters resolve fields past plain paths only on those rows (filter-sql.ts).
+  `ALTER TABLE events ADD COLUMN irregular INTEGER NOT NULL DEFAULT 0;
+   UPDATE events SET irregular = wp_irregular(doc);`,
 ];
 
 /**
@@ -59,9 +64,9 @@ const MIGRATIONS: readonly string[] = [
  * exact check would keep (raw "foo日本" would be one unicode61 token, but two words).
  */
 function ftsBody(event: EcsEvent): string {
-  const strings = (value: unknown): string[] =>
-    typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-  return textWords([...strings(event.message), ...strings(event.event?.original)].join('\n')).join(' ');
+  // Resolved as the filters resolve fields, so a flat `{"event.original": …}` is indexed too.
+  const strings = (field: string): string[] => resolvePath(event, field).filter((v): v is string => typeof v === 'string');
+  return textWords([...strings('message'), ...strings('event.original')].join('\n')).join(' ');
 }
 
 /** Rows deleted per transaction by retention, so the write lock is released between chunks. */
@@ -101,8 +106,8 @@ export class SqliteEventStore implements EventStore {
     this.logger = options.logger ?? silentLogger();
     registerSqlFunctions(db);
     migrate(db, 'events', MIGRATIONS);
-    this.insert = db.prepare<[string, number, string], { seq: number }>(
-      'INSERT INTO events (id, ts, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq',
+    this.insert = db.prepare<[string, number, string, number], { seq: number }>(
+      'INSERT INTO events (id, ts, doc, irregular) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq',
     );
     this.index = db.prepare<[number, string]>('INSERT INTO events_fts (rowid, body) VALUES (?, ?)');
     this.byId = db.prepare<[string], { doc: string }>('SELECT doc FROM events WHERE id = ?');
@@ -112,14 +117,15 @@ export class SqliteEventStore implements EventStore {
   append(events: readonly EcsEvent[]): Promise<AppendResult> {
     return this.run('append', () => {
       const rejected: RejectedEvent[] = [];
-      const rows: { row: [string, number, string]; event: EcsEvent }[] = [];
+      const rows: { row: [string, number, string, number]; event: EcsEvent }[] = [];
       for (const event of events) {
         const detail = invalidEventDetail(event);
         if (detail !== undefined) {
           const id: unknown = event.event?.id;
           rejected.push({ id: typeof id === 'string' ? id : '', reason: 'invalid_event', detail });
         } else {
-          rows.push({ row: [(event.event as { id: string }).id, eventTimestampMs(event) as number, JSON.stringify(event)], event });
+          const row: [string, number, string, number] = [(event.event as { id: string }).id, eventTimestampMs(event) as number, JSON.stringify(event), documentIrregular(event) ? 1 : 0];
+          rows.push({ row, event });
         }
       }
       let written = 0;
@@ -188,7 +194,8 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * Counts each value once per event (an array holding a value twice counts once, as in
-   * Elasticsearch), keeping numbers, strings and booleans apart.
+   * Elasticsearch), keeping numbers, strings and booleans apart. Fields are resolved as the
+   * filters resolve them: irregular rows (arrays of objects, flat dotted keys) through wp_values.
    */
   terms(query: EventQuery & { field: string; size?: number }): Promise<TermsBucket[]> {
     return this.run('terms', () => {
@@ -201,11 +208,11 @@ export class SqliteEventStore implements EventStore {
              SELECT DISTINCT e.seq,
                CASE WHEN j.type IN ('true', 'false') THEN 'b' WHEN j.type IN ('integer', 'real') THEN 'n' ELSE 't' END AS kind,
                j.value AS value
-             FROM events e, json_each(e.doc, ?) AS j
+             FROM events e, json_each(CASE WHEN e.irregular <> 0 THEN wp_values(e.doc, ?) ELSE e.doc END, CASE WHEN e.irregular <> 0 THEN '$' ELSE ? END) AS j
              WHERE ${where.sql} AND typeof(j.key) <> 'text' AND j.type IN ('text', 'integer', 'real', 'true', 'false')
            ) GROUP BY kind, value ORDER BY n DESC, value ASC LIMIT ?`,
         )
-        .all(path, ...where.params, size);
+        .all(query.field, path, ...where.params, size);
       return rows.map((row) => ({ value: row.kind === 'b' ? row.value === 1 : row.value, count: row.n }));
     });
   }
@@ -269,7 +276,10 @@ export class SqliteEventStore implements EventStore {
   /** The WHERE clause of a query: the half-open time range and the filter. */
   private where(query: EventQuery, alias: string): { sql: string; params: unknown[] } {
     const { from, to } = queryRange(query);
-    const filter = compileFilterSql(query.filter ?? MATCH_ALL, `${alias}.doc`, { fts: { table: 'events_fts', rowid: `${alias}.seq` } });
+    const filter = compileFilterSql(query.filter ?? MATCH_ALL, `${alias}.doc`, {
+      fts: { table: 'events_fts', rowid: `${alias}.seq` },
+      irregularColumn: `${alias}.irregular`,
+    });
     return { sql: `${alias}.ts >= ? AND ${alias}.ts < ? AND ${filter.sql}`, params: [from, to, ...filter.params] };
   }
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasCode } from '../../core/errors.js';
 import type { FilterNode } from '../../core/query/filter.js';
 import { textWords } from '../../core/query/text.js';
-import { compileFilterSql, globPattern, jsonPath, registerSqlFunctions } from './filter-sql.js';
+import { compileFilterSql, documentIrregular, globPattern, jsonPath, registerSqlFunctions } from './filter-sql.js';
 
 const DOCS: Record<string, unknown> = {
   a: {
@@ -144,5 +144,102 @@ describe('compileFilterSql', () => {
     } catch (error) {
       expect(hasCode(error, 'WATCHPOST_ERR_STORE_INVALID_QUERY')).toBe(true);
     }
+  });
+});
+
+// Shapes a plain JSON path misses: arrays of objects (C16), flat dotted keys (C17), arrays nested
+// at the leaf. Each filter runs with the per-row mark column (as the event store runs it) and
+// without it (the lookups every caller without a mark gets); both must give the same rows.
+const SHAPES: Record<string, unknown> = {
+  regular: { url: { original: 'http://nested/a' }, tags: ['x'], dns: { question: { name: 'q.example' } } },
+  answers: { dns: { answers: [{ name: 'evil.example' }, { name: 'CDN.example', ttl: 60 }] } },
+  flat: { 'url.original': 'http://flat/b', event: { 'original.text': 'ignored' } },
+  inner: { process: { 'parent.name': 'sshd' }, dns: { 'question.name': 'flat.example' } },
+  both: { url: { original: 'http://nested/c' }, 'url.original': 'http://flat/c' },
+  deep: { a: [{ b: [{ c: 'deep-1' }] }, { 'b.c': 'deep-2' }] },
+  nested: { tags: [['inner'], 'outer'] },
+  empty: { dns: { answers: [] }, process: { 'parent.name': null } },
+};
+
+describe('compileFilterSql over arrays of objects and flat dotted keys', () => {
+  let shapes: InstanceType<typeof Database>;
+  beforeAll(() => {
+    shapes = new Database(':memory:');
+    registerSqlFunctions(shapes);
+    shapes.exec('CREATE TABLE s (id TEXT PRIMARY KEY, doc TEXT NOT NULL, irregular INTEGER NOT NULL)');
+    const insert = shapes.prepare('INSERT INTO s (id, doc, irregular) VALUES (?, ?, ?)');
+    for (const [id, doc] of Object.entries(SHAPES)) insert.run(id, JSON.stringify(doc), documentIrregular(doc) ? 1 : 0);
+  });
+  afterAll(() => shapes.close());
+
+  const shapeIds = (filter: FilterNode, marked: boolean): string[] => {
+    const { sql, params } = compileFilterSql(filter, 's.doc', marked ? { irregularColumn: 's.irregular' } : {});
+    return shapes
+      .prepare<unknown[], { id: string }>(`SELECT id FROM s WHERE ${sql} ORDER BY id`)
+      .all(...params)
+      .map((row) => row.id);
+  };
+
+  it.each<[string, FilterNode, string[]]>([
+    ['eq over an array of objects', { op: 'eq', field: 'dns.answers.name', value: 'cdn.example' }, ['answers']],
+    ['eq a number over an array of objects', { op: 'eq', field: 'dns.answers.ttl', value: 60 }, ['answers']],
+    ['contains over an array of objects', { op: 'contains', field: 'dns.answers.name', value: 'EXAMPLE' }, ['answers']],
+    ['exists over an array of objects', { op: 'exists', field: 'dns.answers.name' }, ['answers']],
+    ['exists on an array of objects', { op: 'exists', field: 'dns.answers' }, ['answers']],
+    ['not over an array of objects', { op: 'not', child: { op: 'eq', field: 'dns.answers.name', value: 'evil.example' } }, ['both', 'deep', 'empty', 'flat', 'inner', 'nested', 'regular']],
+    ['a flat dotted key at the top level', { op: 'startswith', field: 'url.original', value: 'http://flat/' }, ['both', 'flat']],
+    ['nested and flat values together', { op: 'contains', field: 'url.original', value: '/c' }, ['both']],
+    ['every spelling of one field', { op: 'wildcard', field: 'url.original', pattern: 'http://*' }, ['both', 'flat', 'regular']],
+    ['a flat dotted key inside an object', { op: 'eq', field: 'process.parent.name', value: 'SSHD' }, ['inner']],
+    ['a flat key beside a nested path', { op: 'eq', field: 'dns.question.name', value: 'flat.example' }, ['inner']],
+    ['a flat key holding null is missing', { op: 'exists', field: 'process.parent.name' }, ['inner']],
+    ['arrays and flat keys mixed at depth', { op: 'regex', field: 'a.b.c', pattern: '^deep-\\d$' }, ['deep']],
+    ['a key that is only a prefix of a dotted name does not match', { op: 'exists', field: 'event.original' }, []],
+    ['regex over a flat dotted key', { op: 'regex', field: 'url.original', pattern: 'FLAT/B$', flags: { i: true } }, ['flat']],
+  ])('%s', (_name, filter, expected) => {
+    expect(shapeIds(filter, true)).toEqual(expected);
+    expect(shapeIds(filter, false)).toEqual(expected);
+  });
+
+  it('flattens arrays nested at the leaf on marked rows, as Elasticsearch does', () => {
+    expect(shapeIds({ op: 'eq', field: 'tags', value: 'inner' }, true)).toEqual(['nested']);
+  });
+
+  it('marks documents with arrays of objects or arrays, or keys with dots', () => {
+    expect(Object.entries(SHAPES).filter(([, doc]) => documentIrregular(doc)).map(([id]) => id).sort()).toEqual(['answers', 'both', 'deep', 'empty', 'flat', 'inner', 'nested']);
+    expect(documentIrregular({ a: { b: [1, 'x', null] }, c: 'd.e' })).toBe(false);
+  });
+});
+
+describe('wp_regexp', () => {
+  it('runs a catastrophic pattern in linear time (a backtracking engine takes 2^60 steps here)', () => {
+    const started = performance.now();
+    expect(ids({ op: 'regex', field: 'message', pattern: '(a+)+$' })).toEqual([]);
+    const value = `${'a'.repeat(60)}!`;
+    const found = db.prepare<[string, string], { n: number }>('SELECT wp_regexp(?, \'\', ?) AS n').get('(a+)+$', value)?.n;
+    expect(found).toBe(0);
+    expect(db.prepare<[string, string], { n: number }>('SELECT wp_regexp(?, \'\', ?) AS n').get('^(a+)+!$', value)?.n).toBe(1);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('folds the Kelvin sign and capital sharp s with foldCase on both sides', () => {
+    const found = (pattern: string, flags: string, value: string): number | undefined =>
+      db.prepare<[string, string, string], { n: number }>('SELECT wp_regexp(?, ?, ?) AS n').get(pattern, flags, value)?.n;
+    expect(found('straße kelvin', 'i', 'STRA\u1e9eE \u212aELVIN')).toBe(1);
+    expect(found('STRASSE', 'i', 'STRA\u1e9eE')).toBe(0); // simple folding never expands ß
+    expect(found('[j-l]elvin', 'i', '\u212aELVIN')).toBe(1);
+    expect(found('kelvin', '', '\u212aELVIN')).toBe(0);
+  });
+
+  it('refuses what RE2 refuses at compile time, as the predicate does', () => {
+    expect(() => compileFilterSql({ op: 'regex', field: 'message', pattern: 'a{1001}' }, 'doc')).toThrow(expect.objectContaining({ code: 'WATCHPOST_ERR_STORE_INVALID_QUERY' }));
+  });
+});
+
+describe('compileFilterSql with the empty literal', () => {
+  it.each<FilterNode['op']>(['contains', 'startswith', 'endswith'])('%s "" holds for every string value and no other', (op) => {
+    const filter = { op, field: 'source.port', value: '' } as FilterNode;
+    expect(ids(filter)).toEqual(['b']); // "2222" in b; the number 22 in a is no string
+    expect(ids({ ...filter, caseSensitive: true } as FilterNode)).toEqual(['b']);
   });
 });

@@ -2,9 +2,9 @@ import { UserError } from '../../core/errors.js';
 import type { FilterNode, FilterScalar } from '../../core/query/filter.js';
 import { parseFilterRegex, RegexSubsetError } from '../../core/query/regex.js';
 import { foldCase, textWords } from '../../core/query/text.js';
-import { parseCidr } from './sql-functions.js';
+import { filterRegex, parseCidr } from './sql-functions.js';
 
-export { registerSqlFunctions } from './sql-functions.js';
+export { documentIrregular, registerSqlFunctions } from './sql-functions.js';
 
 /**
  * Compiles the filter AST (core/query/filter.ts) to SQLite SQL over a JSON TEXT column holding
@@ -14,6 +14,16 @@ export { registerSqlFunctions } from './sql-functions.js';
  * elements and for a scalar the scalar itself, so "an array matches if any element matches" and
  * "a missing field is false" fall out of one shape. Rows of an object's members are skipped
  * (their key is text), so a predicate never matches an object's inner values by accident.
+ *
+ * A plain JSON path misses values in two document shapes the other compilers see: an array on
+ * the way (`dns.answers.name` with `dns.answers` an array of objects) and flat dotted keys
+ * (`{"url.original": …}`, or `{url: {"original.x": …}}`). For a field of several segments the
+ * predicate is therefore `fast OR (irregular AND general)`: `irregular` asks SQLite whether any
+ * proper prefix of the path is an array or any key joining two or more of the segments exists,
+ * and only then `general` resolves the field in JS (`wp_values`, as the streaming evaluator
+ * does). Those lookups parse the document a second time (json_each does not share SQLite's
+ * parse cache), about doubling the cost of a leaf that fails; a store that keeps a per-row mark
+ * ({@link FilterSqlOptions.irregularColumn}, the event store does) asks the mark instead.
  * Values are always bound parameters; only validated field paths and the column name reach the SQL.
  */
 
@@ -32,6 +42,12 @@ export interface FilterSqlOptions {
    * the words exactly, which makes it index-assisted.
    */
   readonly fts?: { readonly table: string; readonly rowid: string };
+  /**
+   * A column holding {@link documentIrregular} of each row's document (0 or 1). When given, only
+   * rows marked 1 are checked for values a plain JSON path misses, which makes the check free for
+   * the others; without it every row is checked with a few lookups per leaf.
+   */
+  readonly irregularColumn?: string;
 }
 
 const FIELD_PATH = /^[@A-Za-z0-9_-]+(\.[@A-Za-z0-9_-]+)*$/;
@@ -57,7 +73,9 @@ export function jsonPath(field: string): string {
  * regex, CIDR block or range bound. The connection must have {@link registerSqlFunctions}.
  */
 export function compileFilterSql(filter: FilterNode, docColumn: string, options: FilterSqlOptions = {}): SqlFragment {
-  if (!SQL_IDENTIFIER.test(docColumn)) throw new TypeError(`invalid column name ${docColumn}`);
+  for (const column of [docColumn, options.irregularColumn ?? docColumn]) {
+    if (!SQL_IDENTIFIER.test(column)) throw new TypeError(`invalid column name ${column}`);
+  }
   const params: unknown[] = [];
   const sql = compileNode(filter, { doc: docColumn, params, options });
   return { sql, params };
@@ -90,14 +108,17 @@ function compileNode(node: FilterNode, ctx: Context): string {
         () => `j.type = 'text' AND ${folded('j.value', node.caseSensitive)} GLOB ${bind(ctx, globPattern(node.pattern, node.caseSensitive === true))}`,
       );
     case 'regex':
-      validateRegex(node.field, node.pattern);
+      validateRegex(node.field, node.pattern, node.flags?.i === true);
       return anyElement(ctx, node.field, () => `j.type = 'text' AND wp_regexp(${bind(ctx, node.pattern)}, ${bind(ctx, node.flags?.i === true ? 'i' : '')}, j.value) = 1`);
     case 'cidr':
       if (!parseCidr(node.cidr)) invalid(`invalid CIDR block ${JSON.stringify(node.cidr)}`, node.field);
       return anyElement(ctx, node.field, () => `j.type = 'text' AND wp_cidr(${bind(ctx, node.cidr)}, j.value) = 1`);
-    case 'exists':
+    case 'exists': {
       // Unlike the other predicates, an object with a non-null member counts as present.
-      return `EXISTS (SELECT 1 FROM json_each(${ctx.doc}, ${bind(ctx, jsonPath(node.field))}) AS j WHERE j.type <> 'null')`;
+      const fast = `EXISTS (SELECT 1 FROM json_each(${ctx.doc}, ${bind(ctx, jsonPath(node.field))}) AS j WHERE j.type <> 'null')`;
+      const guard = irregular(ctx, node.field);
+      return guard === undefined ? fast : `(${fast} OR (${guard} AND wp_present(${ctx.doc}, ${bind(ctx, node.field)}) = 1))`;
+    }
     case 'range':
       checkRange(node);
       return anyElement(ctx, node.field, () => rangeCondition(ctx, node));
@@ -121,9 +142,44 @@ function folded(expression: string, caseSensitive: boolean | undefined): string 
 
 /** True when some element (or the scalar) at `field` satisfies `condition` over `j.value`/`j.type`. */
 function anyElement(ctx: Context, field: string, condition: () => string): string {
-  // Bind the path before the condition binds its values: placeholders are positional.
+  // Bind in the order the placeholders appear: they are positional.
   const path = bind(ctx, jsonPath(field));
-  return `EXISTS (SELECT 1 FROM json_each(${ctx.doc}, ${path}) AS j WHERE typeof(j.key) <> 'text' AND ${condition()})`;
+  const fast = `EXISTS (SELECT 1 FROM json_each(${ctx.doc}, ${path}) AS j WHERE typeof(j.key) <> 'text' AND ${condition()})`;
+  const guard = irregular(ctx, field);
+  if (guard === undefined) return fast;
+  return `(${fast} OR (${guard} AND EXISTS (SELECT 1 FROM json_each(wp_values(${ctx.doc}, ${bind(ctx, field)})) AS j WHERE ${condition()})))`;
+}
+
+/**
+ * A condition true when the row may hold values at `field` that `json_each(doc, path)` does not
+ * yield. With a mark column, the mark. Without one: a proper prefix of the path is an array, or
+ * some object on the plain path has a key joining two or more of the remaining segments (arrays
+ * nested at the leaf are not looked for there). Never NULL, so NOT over it stays two-valued.
+ * Undefined for a one-segment field without a mark column, where neither can happen.
+ */
+function irregular(ctx: Context, field: string): string | undefined {
+  // A marked row is irregular somewhere: resolve every leaf the plain path fails in JS (which
+  // parses the row once for all its leaves, and also flattens arrays nested at the leaf).
+  if (ctx.options.irregularColumn !== undefined) return `${ctx.options.irregularColumn} <> 0`;
+  const segments = field.split('.');
+  if (segments.length < 2) return undefined;
+  const quoted = segments.map((segment) => `"${segment}"`);
+  const prefix = (length: number): string => '$' + quoted.slice(0, length).map((segment) => `.${segment}`).join('');
+  const arrays: string[] = [];
+  const dotted: string[] = [];
+  for (let level = 0; level < segments.length - 1; level++) {
+    if (level > 0) arrays.push(prefix(level));
+    for (let end = level + 2; end <= segments.length; end++) dotted.push(`${prefix(level)}."${segments.slice(level, end).join('.')}"`);
+  }
+  arrays.push(prefix(segments.length - 1));
+  // One json_extract over every dotted spelling: it answers a JSON array with null for each missing key.
+  const parts = arrays.map((path) => `json_type(${ctx.doc}, ${bind(ctx, path)}) IS 'array'`);
+  parts.push(
+    dotted.length === 1
+      ? `json_type(${ctx.doc}, ${bind(ctx, dotted[0])}) IS NOT NULL`
+      : `json_extract(${ctx.doc}, ${dotted.map((path) => bind(ctx, path)).join(', ')}) IS NOT ${bind(ctx, `[${dotted.map(() => 'null').join(',')}]`)}`,
+  );
+  return `(${parts.join(' OR ')})`;
 }
 
 function eqCondition(ctx: Context, value: FilterScalar, caseSensitive: boolean): string {
@@ -151,6 +207,8 @@ function affixCondition(ctx: Context, op: 'contains' | 'startswith' | 'endswith'
   if (op === 'contains') return `j.type = 'text' AND instr(${hay}, ${bind(ctx, needle)}) > 0`;
   // substr/length count characters, so the comparison is exact for any Unicode text.
   const length = Array.from(needle).length;
+  // Every string starts and ends with "" (and substr(x, -0) would be the whole string).
+  if (length === 0) return `j.type = 'text'`;
   if (op === 'startswith') return `j.type = 'text' AND substr(${hay}, 1, ${bind(ctx, length)}) = ${bind(ctx, needle)}`;
   return `j.type = 'text' AND length(${hay}) >= ${bind(ctx, length)} AND substr(${hay}, -${bind(ctx, length)}) = ${bind(ctx, needle)}`;
 }
@@ -173,13 +231,20 @@ export function globPattern(pattern: string, caseSensitive: boolean): string {
   return out;
 }
 
-function validateRegex(field: string, pattern: string): void {
+/** Refuses what the predicate refuses, and builds (and caches) the matcher wp_regexp will run. */
+function validateRegex(field: string, pattern: string, ignoreCase: boolean): void {
   if (pattern.length > MAX_PATTERN_LENGTH) invalid(`regex longer than ${MAX_PATTERN_LENGTH} characters`, field);
   try {
     parseFilterRegex(pattern);
   } catch (error) {
     if (error instanceof RegexSubsetError) invalid(`unsupported regex ${JSON.stringify(pattern)}: ${error.message}`, field);
     throw error;
+  }
+  try {
+    filterRegex(pattern, ignoreCase);
+  } catch (error) {
+    // RE2 refuses what the subset parser lets through only at its limits (repeat counts above 1000).
+    invalid(`unsupported regex ${JSON.stringify(pattern)}: ${(error as Error).message}`, field);
   }
 }
 
@@ -222,8 +287,14 @@ function textCondition(ctx: Context, value: string): string {
   const phrases = words.filter((word) => /[\p{L}\p{N}]/u.test(word)).map((word) => `"${word.replace(/"/g, '""')}"`);
   const fts = ctx.options.fts;
   const prefilter = fts && phrases.length > 0 ? `${fts.rowid} IN (SELECT rowid FROM ${fts.table} WHERE ${fts.table} MATCH ${bind(ctx, phrases.join(' AND '))}) AND ` : '';
-  const haystack = (field: string): string =>
-    `(SELECT group_concat(j.value, char(10)) FROM json_each(${ctx.doc}, ${bind(ctx, jsonPath(field))}) AS j WHERE j.type = 'text')`;
+  const strings = (values: string): string => `(SELECT group_concat(j.value, char(10)) FROM json_each(${values}) AS j WHERE j.type = 'text')`;
+  const haystack = (field: string): string => {
+    // Bound in the order the placeholders appear: the guard, the general lookup, the plain path.
+    const guard = irregular(ctx, field);
+    const general = guard === undefined ? '' : strings(`wp_values(${ctx.doc}, ${bind(ctx, field)})`);
+    const fast = strings(`${ctx.doc}, ${bind(ctx, jsonPath(field))}`);
+    return guard === undefined ? fast : `(CASE WHEN ${guard} THEN ${general} ELSE ${fast} END)`;
+  };
   const message = haystack('message');
   const original = haystack('event.original');
   return `(${prefilter}wp_text(coalesce(${message}, '') || char(10) || coalesce(${original}, ''), ${bind(ctx, JSON.stringify(words))}) = 1)`;
