@@ -1,6 +1,12 @@
 /**
  * Fortinet FortiGate (FortiOS) key=value logs: traffic, utm and event types, sent with or without
  * a syslog header (`<189>date=... time=... devname="FGT" devid="FG100E..." logid="..." ...`).
+ *
+ * The raw `action=` and the configuration-log keys (`cfgpath`, `cfgobj`, `cfgattr`, `cfgtid`) are
+ * kept under `fortinet.firewall.*`, the names Elastic's Fortinet integration uses and the ones the
+ * SigmaHQ FortiGate rules are mapped to (rules/pipelines/network-devices.yml): `event.action`
+ * holds Elastic's message name instead (`FortiGate-event-config-objattr`), which no rule can use
+ * to tell an Add from an Edit.
  */
 import { isIP } from 'node:net';
 import type { EcsEndpoint, EcsEvent, EventCategory, EventOutcome, EventType } from '../../../core/ecs/event.js';
@@ -68,6 +74,22 @@ const EVENT_ACTIONS: Readonly<Record<string, string>> = {
   '0101037141': 'FortiGate-event-conn-stats',
 };
 
+/**
+ * Vendor fields with no ECS place, under Elastic's names (`fortinet.firewall.cfgpath`). EcsEvent
+ * lists only ECS fields; the store keeps any other key as it is.
+ */
+type FortigateEvent = EcsEvent & { fortinet?: { firewall?: Record<string, string> } };
+
+/** The FortiOS keys copied to `fortinet.firewall.*` when present. */
+const VENDOR_KEYS = ['action', 'cfgpath', 'cfgobj', 'cfgattr', 'cfgtid'] as const;
+
+/** `ui="GUI(10.10.20.5)"`, `ui="ssh(203.0.113.61)"`: the administrator's address, if any. */
+function uiAddressOf(ui: string | undefined): string | undefined {
+  if (ui === undefined || ui.length > 80) return undefined;
+  const open = ui.indexOf('(');
+  return open < 0 || !ui.endsWith(')') ? undefined : ipOf(ui.slice(open + 1, -1));
+}
+
 const DENIED = new Set(['deny', 'denied', 'block', 'blocked', 'dropped', 'drop', 'reject', 'server-rst', 'client-rst']);
 const ALLOWED = new Set(['accept', 'allow', 'allowed', 'pass', 'passthrough', 'permit', 'close', 'timeout', 'start', 'monitored']);
 
@@ -108,7 +130,7 @@ function parseFortigate(context: ParseContext): ParseResult {
   const action = valueOf(pairs, 'action');
 
   // A shallow copy: every nested object this parser changes is replaced, never mutated in place.
-  const event: EcsEvent = Object.assign({}, context.base); // not a spread: spreading the base event was the hot spot
+  const event: FortigateEvent = Object.assign({}, context.base); // not a spread: spreading the base event was the hot spot
   const timestamp = timestampOf(pairs, context.timezone);
   if (timestamp !== undefined) event['@timestamp'] = timestamp;
   const msg = valueOf(pairs, 'msg');
@@ -131,12 +153,15 @@ function parseFortigate(context: ParseContext): ParseResult {
   // A VPN event names the remote peer and the box's own address; the peer is the source.
   const vpn = subtype === 'vpn';
   const srcip = ipOf(valueOf(pairs, vpn ? 'remip' : 'srcip'));
+  // An administrator's configuration event names their address only in `ui=`: it is the source,
+  // but not a connection the firewall saw.
+  const adminIp = srcip === undefined && type === 'event' ? uiAddressOf(valueOf(pairs, 'ui')) : undefined;
   const dstip = ipOf(valueOf(pairs, vpn ? 'locip' : 'dstip'));
   const srcport = portOf(valueOf(pairs, vpn ? 'remport' : 'srcport'));
   const dstport = portOf(valueOf(pairs, vpn ? 'locport' : 'dstport'));
   const source: EcsEndpoint = { ...event.source };
   const destination: EcsEndpoint = { ...event.destination };
-  if (srcip !== undefined) source.ip = srcip;
+  if (srcip !== undefined || adminIp !== undefined) source.ip = srcip ?? adminIp;
   if (srcport !== undefined) source.port = srcport;
   if (dstip !== undefined) destination.ip = dstip;
   if (dstport !== undefined) destination.port = dstport;
@@ -201,15 +226,16 @@ function parseFortigate(context: ParseContext): ParseResult {
     const status = valueOf(pairs, 'status');
     if (status === 'success') outcome = 'success';
     else if (status === 'failed' || status === 'failure') outcome = 'failure';
-    if (action === 'login' || action === 'logout') {
+    if (valueOf(pairs, 'cfgpath') !== undefined || action === 'Add' || action === 'Edit' || action === 'Delete') {
+      // A configuration log (logids 0100044545-0100044547): Add, Edit, Delete, Move, Rename, ...
+      categories.push('configuration');
+      types.push(action === 'Add' ? 'creation' : action === 'Delete' ? 'deletion' : 'change');
+    } else if (action === 'login' || action === 'logout') {
       categories.push('authentication');
       types.push(action === 'login' ? 'start' : 'end');
     } else if (subtype === 'vpn' || srcip !== undefined) {
       categories.push('network');
       types.push('connection');
-    } else if (action === 'Add' || action === 'Edit' || action === 'Delete') {
-      categories.push('configuration');
-      types.push(action === 'Add' ? 'creation' : action === 'Delete' ? 'deletion' : 'change');
     }
     eventAction = EVENT_ACTIONS[logid] ?? action;
   }
@@ -230,6 +256,12 @@ function parseFortigate(context: ParseContext): ParseResult {
     module: 'fortinet_fortigate',
   };
   if (userName !== undefined && (type === 'event')) event.user = { ...event.user, name: userName };
+  let vendor: Record<string, string> | undefined;
+  for (const key of VENDOR_KEYS) {
+    const value = valueOf(pairs, key);
+    if (value !== undefined) (vendor ??= {})[key] = value;
+  }
+  if (vendor !== undefined) event.fortinet = { firewall: vendor };
 
   const rule: NonNullable<EcsEvent['rule']> = {};
   const policyid = valueOf(pairs, 'policyid');
@@ -251,7 +283,7 @@ function parseFortigate(context: ParseContext): ParseResult {
   }
 
   const ips: string[] = [];
-  for (const ip of [srcip, dstip, natIp, dnatIp, ipOf(valueOf(pairs, 'assignip')), ipOf(valueOf(pairs, 'tunnelip'))]) {
+  for (const ip of [srcip ?? adminIp, dstip, natIp, dnatIp, ipOf(valueOf(pairs, 'assignip')), ipOf(valueOf(pairs, 'tunnelip'))]) {
     if (ip !== undefined && !ips.includes(ip)) ips.push(ip);
   }
   const users = userName === undefined ? [] : [userName];

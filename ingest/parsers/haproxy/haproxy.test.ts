@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RawRecord } from '../../../core/ingest/record.js';
 import { createNormalizer } from '../../pipeline/normalize.js';
 import { createRouter } from '../router.js';
-import { haproxyParser } from './parser.js';
+import { capturedUserAgent, haproxyParser } from './parser.js';
 import { outcomeOfStatus, urlFields } from './web-fields.js';
 
 const normalize = createNormalizer(createRouter([haproxyParser]));
@@ -41,6 +41,32 @@ describe('haproxy parser', () => {
   it('leaves event.duration out when Tt is -1', () => {
     const event = parse(HTTP.replace('0/0/2/41/44', '0/0/2/-1/-1'));
     expect(event.event?.duration).toBeUndefined();
+  });
+});
+
+describe('captured User-Agent', () => {
+  it('is the one capture that starts with a versioned product token', () => {
+    expect(capturedUserAgent('shop.example.com|Mozilla/5.0 (X11; Linux x86_64)|https://shop.example.com/')).toBe('Mozilla/5.0 (X11; Linux x86_64)');
+    expect(capturedUserAgent('python-requests/2.32.3')).toBe('python-requests/2.32.3');
+  });
+
+  it('is none when no capture or several look like one', () => {
+    expect(capturedUserAgent('shop.example.com|text/html|198.51.100.2')).toBeUndefined();
+    expect(capturedUserAgent('okhttp/4.12.0|curl/8.5.0')).toBeUndefined();
+    expect(capturedUserAgent('Nmap Scripting Engine')).toBeUndefined();
+    expect(capturedUserAgent('|')).toBeUndefined();
+    expect(capturedUserAgent(undefined)).toBeUndefined();
+  });
+
+  it("decodes HAProxy's #XX escapes in the value", () => {
+    expect(capturedUserAgent('h|Wget/1.21 #7B#22x#22#7D #ZZ')).toBe('Wget/1.21 {"x"} #ZZ');
+  });
+
+  it('reaches user_agent.original from an httplog line', () => {
+    const event = parse(HTTP.replace('0/0 "GET', '0/0 {h.example|sqlmap/1.8#23stable} "GET'));
+    expect(event.user_agent?.original).toBe('sqlmap/1.8#stable');
+    expect(event.labels?.haproxy_captured_request_headers).toBe('h.example|sqlmap/1.8#23stable');
+    expect(parse(HTTP).user_agent).toBeUndefined();
   });
 });
 

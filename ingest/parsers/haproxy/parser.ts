@@ -89,6 +89,29 @@ function labelsOf(entries: Record<string, string | undefined>): Record<string, s
   return labels;
 }
 
+/** `product/1...` at the start of a value: the first token of a User-Agent (RFC 9110 10.1.5). */
+const PRODUCT_TOKEN = /^[A-Za-z][A-Za-z0-9._+!-]{0,63}\/[0-9]/;
+
+/**
+ * The User-Agent among the captured request headers (`{h1|h2|...}`, in the order of the
+ * `capture request header` lines), or undefined. The log does not name the headers, so the UA is
+ * the one value that starts with a product token whose version begins with a digit (`Mozilla/5.0
+ * (...)`, `curl/8.5.0`, `sqlmap/1.8`); Host, Referer, X-Forwarded-For, Accept (`text/html`) and
+ * cookies never do. Two such values are ambiguous and give none. A UA without a versioned product
+ * (`Nmap Scripting Engine`) is not recognised; it stays in the label. HAProxy writes `"`, `#`,
+ * `{`, `|`, `}` and control bytes as `#XX`: decoded here, so rules see the header as sent.
+ */
+export function capturedUserAgent(captured: string | undefined): string | undefined {
+  if (captured === undefined || captured.length === 0) return undefined;
+  let found: string | undefined;
+  for (const value of captured.split('|')) {
+    if (!PRODUCT_TOKEN.test(value)) continue;
+    if (found !== undefined) return undefined;
+    found = value;
+  }
+  return found === undefined || !found.includes('#') ? found : found.replace(/#([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
 function base(context: ParseContext, timestamp: string): EcsEvent {
   return {
     ...context.base,
@@ -122,7 +145,11 @@ function parseDefault(context: ParseContext): ParseResult {
  * (`option tcplog`), the error format (`frontend/bind: message`, e.g. SSL handshake failures) and
  * the default `Connect from` format. Timers go to `event.duration` (Tt, in ns); names of
  * frontend, backend and server, the termination state and the capture blocks have no ECS place and
- * go to `labels.haproxy_*`. Custom `log-format` lines are not recognised (`no_match`).
+ * go to `labels.haproxy_*`. A User-Agent captured with `capture request header User-Agent` also
+ * goes to `user_agent.original` when it can be told from the other captures by its shape (see
+ * {@link capturedUserAgent}); a setting per source naming the UA's position was not chosen, as it
+ * would break silently when the capture lines are reordered. Custom `log-format` lines are not
+ * recognised (`no_match`).
  */
 export const haproxyParser: Parser = {
   id: 'haproxy',
@@ -249,6 +276,8 @@ export const haproxyParser: Parser = {
         haproxy_captured_response_cookie: cookieResponse === '-' ? undefined : cookieResponse,
       }),
     };
+    const userAgent = capturedUserAgent(capturedRequest);
+    if (userAgent !== undefined) event.user_agent = { original: userAgent };
     return { event };
   },
 };

@@ -172,14 +172,141 @@ function fromText(context: ParseContext): EcsEvent | undefined {
   return finished;
 }
 
+/** A Defender operational-log event about the product's own state, by event id. */
+interface StateEvent {
+  readonly code: string;
+  readonly action: string;
+  /** Sentences of the event's text (lower case: the description, the short message) that identify it when no id is forwarded. */
+  readonly phrases: readonly string[];
+  readonly type: EventType[];
+  readonly outcome: 'success' | 'failure';
+}
+
+/**
+ * The protection-state events (Microsoft's "Review event logs and error codes" page), in the
+ * order their sentences must be tried: 5004's sentence contains 5007's.
+ */
+const STATE_EVENTS: readonly StateEvent[] = [
+  { code: '5001', action: 'real-time-protection-disabled', phrases: ['real-time protection scanning for malware and other potentially unwanted software was disabled', 'real-time protection is disabled'], type: ['change'], outcome: 'success' },
+  { code: '5000', action: 'real-time-protection-enabled', phrases: ['real-time protection scanning for malware and other potentially unwanted software was enabled', 'real-time protection is enabled'], type: ['change'], outcome: 'success' },
+  { code: '5004', action: 'real-time-protection-configuration-changed', phrases: ['real-time protection feature configuration has changed'], type: ['change'], outcome: 'success' },
+  { code: '5007', action: 'configuration-changed', phrases: ['configuration has changed', 'platform configuration changed'], type: ['change'], outcome: 'success' },
+  { code: '5010', action: 'antispyware-disabled', phrases: ['scanning for spyware and other potentially unwanted software is disabled'], type: ['change'], outcome: 'success' },
+  { code: '5009', action: 'antispyware-enabled', phrases: ['scanning for spyware and other potentially unwanted software has been enabled', 'scanning for spyware and other potentially unwanted software is enabled'], type: ['change'], outcome: 'success' },
+  { code: '5012', action: 'antivirus-disabled', phrases: ['scanning for viruses is disabled'], type: ['change'], outcome: 'success' },
+  { code: '5011', action: 'antivirus-enabled', phrases: ['scanning for viruses has been enabled', 'scanning for viruses is enabled'], type: ['change'], outcome: 'success' },
+  { code: '5013', action: 'tamper-protection-blocked-change', phrases: ['tamper protection blocked a change'], type: ['change', 'denied'], outcome: 'failure' },
+];
+
+/** Longest text searched for a state sentence: they all come first in the event text. */
+const MAX_STATE_TEXT = 4096;
+
+/** The state event an id (when forwarded) or else the text names. */
+function stateEventOf(id: string | undefined, text: string): StateEvent | undefined {
+  if (id !== undefined) return STATE_EVENTS.find((state) => state.code === id);
+  const lower = text.slice(0, MAX_STATE_TEXT).toLowerCase();
+  return STATE_EVENTS.find((state) => state.phrases.some((phrase) => lower.includes(phrase)));
+}
+
+/** `Old value: HKLM\...\DisableRealtimeMonitoring = 0x0 New value: ... = 0x1` of event 5007. */
+function configurationValues(text: string): { old?: string; new?: string } {
+  const match = /Old value:\s{0,8}([^\t\r\n]{0,1024}?)\s{0,8}New value:\s{0,8}([^\t\r\n]{0,1024})/i.exec(text.slice(0, MAX_STATE_TEXT));
+  if (!match) return {};
+  const [, before = '', after = ''] = match;
+  return { ...(before.trim() === '' ? {} : { old: before.trim() }), ...(after.trim() === '' ? {} : { new: after.trim() }) };
+}
+
+/**
+ * A protection-state event (5000-5013): event.category configuration, event.code the id,
+ * event.action what changed. `message` and the syslog program stay as they came, so rules that
+ * search the text of these events (rules/watchpost/antivirus/av_protection_disabled.yml) still
+ * find it; 5007's old and new values go to `labels.old_value` and `labels.new_value`.
+ */
+function stateEvent(event: EcsEvent, state: StateEvent, text: string, host: string | undefined): EcsEvent {
+  event.event = {
+    ...event.event,
+    kind: 'event',
+    category: ['configuration'],
+    type: [...state.type],
+    action: state.action,
+    code: state.code,
+    outcome: state.outcome,
+    module: 'microsoft_defender_endpoint',
+    dataset: 'microsoft_defender_endpoint.antivirus',
+    provider: 'defender',
+  };
+  event.observer = { ...event.observer, vendor: 'Microsoft', product: 'Defender for Endpoint', type: 'edr' };
+  if (host !== undefined) {
+    event.host = { ...event.host, name: host.toLowerCase(), hostname: host.split('.')[0]?.toLowerCase() ?? host };
+    addRelated(event, 'hosts', event.host.name);
+  }
+  if (state.code === '5004' || state.code === '5007') {
+    const values = configurationValues(text);
+    if (values.old !== undefined) setLabel(event, 'old_value', values.old);
+    if (values.new !== undefined) setLabel(event, 'new_value', values.new);
+  }
+  return event;
+}
+
+/** `EventID: 5001`, `EventID=5001`, `Event ID: 5001` as some forwarders write it into the text. */
+function textEventId(text: string): string | undefined {
+  return /\bEvent ?ID[:=] ?"?(\d{4})\b/i.exec(text.slice(0, MAX_STATE_TEXT))?.[1];
+}
+
+/** A field of the Windows event JSON under NXLog's flat names or Winlogbeat's `winlog.*`. */
+function windowsField(doc: Record<string, unknown>, flat: readonly string[], nested: string): string | undefined {
+  const direct = pick(doc, ...flat);
+  if (direct !== undefined) return direct;
+  const winlog = doc.winlog;
+  return typeof winlog === 'object' && winlog !== null && !Array.isArray(winlog) ? pick(winlog as Record<string, unknown>, nested) : undefined;
+}
+
+/**
+ * A Windows event as forwarded in JSON (NXLog: `EventID`, `SourceName`, `Hostname`, `Message`;
+ * Winlogbeat: `winlog.event_id`, `winlog.provider_name`, `winlog.computer_name`, `message`) of
+ * the Defender provider, when it is a state event.
+ */
+function stateFromJson(doc: Record<string, unknown>, context: ParseContext): EcsEvent | undefined {
+  const provider = windowsField(doc, ['SourceName', 'ProviderName', 'Channel'], 'provider_name');
+  if (provider === undefined || !provider.includes('Defender')) return undefined;
+  const message = pick(doc, 'Message', 'message') ?? '';
+  const state = stateEventOf(windowsField(doc, ['EventID'], 'event_id'), message);
+  if (state === undefined) return undefined;
+  const event: EcsEvent = structuredClone(context.base);
+  if (message !== '') event.message = message;
+  const written = pick(doc, 'EventTime', 'TimeCreated', '@timestamp');
+  // NXLog writes `2026-11-24 10:40:00`, the host's local time without an offset.
+  const at = written !== undefined && /^\d{4}-\d\d-\d\d \d/.test(written) ? `${written.slice(0, 10)}T${written.slice(11)}` : written;
+  const time = at === undefined ? undefined : parseDeviceTime(at, context.timezone, context.record.receivedAt);
+  if (time !== undefined) event['@timestamp'] = time;
+  const values = state.code === '5007' || state.code === '5004' ? { old: pick(doc, 'Old Value', 'OldValue'), new: pick(doc, 'New Value', 'NewValue') } : {};
+  const result = stateEvent(event, state, message, windowsField(doc, ['Hostname', 'Computer'], 'computer_name'));
+  // NXLog forwards the event data as fields of their own.
+  if (values.old !== undefined) setLabel(result, 'old_value', values.old);
+  if (values.new !== undefined) setLabel(result, 'new_value', values.new);
+  return result;
+}
+
+/** The text names Defender, or the syslog program does (`Microsoft-Windows-Windows_Defender`: the short messages do not). */
+function fromDefender(context: ParseContext): boolean {
+  return context.text.includes('Defender') || context.syslog?.appName?.includes('Defender') === true;
+}
+
 function parseDefender(context: ParseContext): ParseResult {
   const doc = parseJsonObject(context.text);
   if (doc !== undefined) {
     const isAlert = pick(doc, 'AlertId', 'alertId') !== undefined || pick(doc, 'ThreatName', 'threatName', 'computerDnsName', 'ComputerDnsName') !== undefined;
-    return isAlert ? { event: fromJson(doc, context) } : { failure: 'no_match' };
+    if (isAlert) return { event: fromJson(doc, context) };
+    const state = stateFromJson(doc, context);
+    return state === undefined ? { failure: 'no_match' } : { event: state };
   }
-  const event = context.text.includes('Defender') ? fromText(context) : undefined;
-  return event === undefined ? { failure: 'no_match' } : { event };
+  if (!fromDefender(context)) return { failure: 'no_match' };
+  // State events first: a forwarded 5007 may carry `Product Name: ...`, which the detection
+  // reader would take for a threat `Name:`.
+  const state = stateEventOf(textEventId(context.text), context.text);
+  if (state !== undefined) return { event: stateEvent(structuredClone(context.base), state, context.text, undefined) };
+  const detection = fromText(context);
+  return detection === undefined ? { failure: 'no_match' } : { event: detection };
 }
 
 /**
@@ -190,7 +317,10 @@ function parseDefender(context: ParseContext): ParseResult {
  * by syslog. Mapped after Elastic's microsoft_defender_endpoint: `rule.name` the alert title,
  * `event.severity` 21/47/73/99; the threat name goes to `threat.software.name` (our choice, as for
  * the other antivirus parsers). The alert id is kept in `labels.alert_id` because Watchpost owns
- * `event.id`.
+ * `event.id`. The protection-state events of the Defender operational log (5000/5001 real-time
+ * protection, 5004/5007 configuration changed, 5009-5012 scanning enabled/disabled, 5013 tamper
+ * protection) are read too, as text (by their sentence, or an `EventID` the forwarder wrote) or
+ * as NXLog/Winlogbeat JSON (by `EventID` / `winlog.event_id`).
  */
 export const microsoftDefenderParser: Parser = {
   id: 'microsoft-defender',
@@ -200,8 +330,11 @@ export const microsoftDefenderParser: Parser = {
     'AlertTime/alertCreationTime/Timestamp (RFC 3339, UTC in practice; a zone-less value is read in the source time zone); the text form carries none, so the syslog header or receive time stands.',
   matches(context) {
     const text = context.text;
-    if (text.charCodeAt(0) === 123) return text.includes('lertId"') || text.includes('hreatName"') || text.includes('computerDnsName"');
-    return text.includes('Defender') && text.includes('Name: ');
+    if (text.charCodeAt(0) === 123) {
+      return text.includes('lertId"') || text.includes('hreatName"') || text.includes('computerDnsName"') || (text.includes('Defender') && (text.includes('EventID"') || text.includes('event_id"')));
+    }
+    if (!fromDefender(context)) return false;
+    return text.includes('Name: ') || text.includes('abled') || text.includes('changed') || text.includes('Tamper protection');
   },
   parse: parseDefender,
 };

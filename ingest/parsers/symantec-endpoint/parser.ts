@@ -137,13 +137,60 @@ function trafficEvent(event: EcsEvent, fields: SepFields, context: ParseContext)
   }
 }
 
+/** `Category: 2`, the second field of an Agent System Log line. */
+const SYSTEM_CATEGORY = /^Category: \d{1,3}$/;
+/** A `Key: value` field after the description (`Event time: ...`, `Group Name: ...`). */
+const KEYED_FIELD = /^[A-Z][A-Za-z ]{0,39}: /;
+
+/**
+ * Agent System Log: `<host>,Category: <n>,<event source>,<description>[,Event time: ...]...`.
+ * The description may itself contain commas; it runs to the first `Key: value` field. Auto-Protect
+ * being switched off or on is named in event.action (`auto-protect-disabled`/`-enabled`) with
+ * event.category configuration; other system messages keep their text only. The description is
+ * the message, and the syslog program stays, so rules searching the text still find it.
+ */
+function systemEvent(event: EcsEvent, text: string, context: ParseContext): boolean {
+  const parts = text.split(',');
+  if (parts.length < 4 || !SYSTEM_CATEGORY.test((parts[1] as string).trim())) return false;
+  let end = 4;
+  while (end < parts.length && !KEYED_FIELD.test((parts[end] as string).trim())) end++;
+  const description = parts.slice(3, end).join(',').trim();
+  if (description === '') return false;
+  const keyed = new Map<string, string>();
+  for (const part of parts.slice(end)) {
+    const colon = part.indexOf(': ');
+    if (colon > 0 && !keyed.has(part.slice(0, colon).trim())) keyed.set(part.slice(0, colon).trim(), part.slice(colon + 2).trim());
+  }
+  const e = (event.event ??= {});
+  // `Auto-Protect failed to load` or `could not be started` names no change of state.
+  const autoProtect = /auto-protect/i.test(description) && !/\b(?:not|failed|failure|error)\b/i.test(description);
+  const action = !autoProtect
+    ? undefined
+    : /\b(?:disabled|stopped|unloaded|turned off|shut ?down)\b/i.test(description)
+      ? 'auto-protect-disabled'
+      : /\b(?:enabled|started|loaded|turned on)\b/i.test(description)
+        ? 'auto-protect-enabled'
+        : undefined;
+  Object.assign(e, {
+    kind: 'event',
+    provider: 'Agent System Log',
+    ...(action === undefined ? {} : { action, category: ['configuration'], type: ['change'], outcome: 'success' }),
+  });
+  event.message = description;
+  const host = nonEmpty((parts[0] as string).trim());
+  if (host !== undefined) event.host = { ...event.host, name: host, hostname: host };
+  const at = sepTime(keyed.get('Event time'), context.timezone);
+  if (at !== undefined) event['@timestamp'] = at;
+  return true;
+}
+
 function parseSymantec(context: ParseContext): ParseResult {
-  const fields = split(context.text.trim());
-  if (fields === undefined) return { failure: 'no_match' };
+  const text = context.text.trim();
+  const fields = split(text);
   const event: EcsEvent = structuredClone(context.base);
-  if (fields.pairs.has('Risk name')) riskEvent(event, fields, context);
-  else if (fields.pairs.has('Local Host IP') && fields.pairs.has('Remote Host IP')) trafficEvent(event, fields, context);
-  else return { failure: 'no_match' };
+  if (fields?.pairs.has('Risk name') === true) riskEvent(event, fields, context);
+  else if (fields !== undefined && fields.pairs.has('Local Host IP') && fields.pairs.has('Remote Host IP')) trafficEvent(event, fields, context);
+  else if (!systemEvent(event, text, context)) return { failure: 'no_match' };
   event.event = { ...event.event, module: 'symantec_endpoint', dataset: 'symantec_endpoint.log' };
   event.observer = { ...event.observer, vendor: 'Symantec', product: 'Endpoint Protection', type: 'antivirus' };
   return { event };
@@ -154,16 +201,22 @@ function parseSymantec(context: ParseContext): ParseResult {
  * Risk name: ...`) and Agent Traffic Log (`<host>,Local Host IP: ...,Remote Host IP: ...`), mapped
  * after Elastic's symantec_endpoint pipeline (event.provider, source/destination by direction,
  * MACs as `AA-BB-...`). Additions of ours: the risk name in `threat.software.name`, and
- * malware/file categories on risk events. Other SEP log types are not parsed yet.
+ * malware/file categories on risk events. Agent System Log lines (`<host>,Category: 2,Symantec
+ * Endpoint Protection,Auto-Protect is disabled ...`) are read too (see systemEvent). Other SEP log
+ * types are not parsed yet.
  */
 export const symantecEndpointParser: Parser = {
   id: 'symantec-endpoint',
-  description: 'Symantec Endpoint Protection (SEPM syslog export: risk and traffic logs)',
+  description: 'Symantec Endpoint Protection (SEPM syslog export: risk, traffic and agent system logs)',
   programs: [],
-  timeResolution: 'Event time / Begin / End ("yyyy-MM-dd HH:mm:ss", SEPM server time) read in the source time zone; traffic lines keep the syslog header time.',
+  timeResolution: 'Event time / Begin / End ("yyyy-MM-dd HH:mm:ss", SEPM server time) read in the source time zone; traffic lines, and system lines without Event time, keep the syslog header time.',
   matches(context) {
     const text = context.text;
-    return text.includes(',Risk name: ') || text.includes(',Local Host IP: ');
+    if (text.includes(',Risk name: ') || text.includes(',Local Host IP: ')) return true;
+    const category = text.indexOf(',Category: ');
+    if (category < 0) return false;
+    const digit = text.charCodeAt(category + 11);
+    return digit >= 48 && digit <= 57;
   },
   parse: parseSymantec,
 };
