@@ -6,6 +6,7 @@ import { createLogger } from '../core/log.js';
 import { DEFAULT_SYSLOG_LISTEN, startRoles, syslogListeners, type RoleName } from './roles.js';
 import { registerParsersCommand } from './commands/parsers.js';
 import { registerReplayCommand } from './commands/replay.js';
+import { registerRulesCommand } from './commands/rules.js';
 import { registerSearchCommand } from './commands/search.js';
 import { registerTokenCommand } from './commands/token.js';
 import { VERSION } from './version.js';
@@ -96,6 +97,7 @@ export function buildProgram(): Command {
   registerSearchCommand(program);
   registerParsersCommand(program);
   registerReplayCommand(program);
+  registerRulesCommand(program);
   return program;
 }
 

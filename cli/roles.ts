@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.js';
 import { tokenAuthenticator } from '../api/plugins/token-auth.js';
 import type { Config } from '../core/config/schema.js';
+import type { EcsEvent } from '../core/ecs/event.js';
 import { OperationalError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { createMetricsRegistry, type Registry } from '../core/metrics.js';
@@ -11,6 +12,7 @@ import { IngestPipeline } from '../ingest/pipeline/pipeline.js';
 import { startSupervisor, type SupervisedSource } from '../ingest/pipeline/supervisor.js';
 import { SOURCES } from '../ingest/sources/index.js';
 import { openBackends, type Backends } from './backends.js';
+import { startDetection, type RunningDetection } from './detection.js';
 import { startMaintenance } from './maintenance.js';
 import { VERSION } from './version.js';
 
@@ -59,7 +61,13 @@ export function syslogListeners(configured: readonly { readonly id: string }[], 
 }
 
 /** Opens the ingest pipeline over the event store; the spool lives in the data directory. */
-async function startIngest(config: Readonly<Config>, backends: Backends, metrics: Registry, logger: Logger): Promise<IngestPipeline> {
+async function startIngest(
+  config: Readonly<Config>,
+  backends: Backends,
+  metrics: Registry,
+  logger: Logger,
+  detection: RunningDetection | undefined,
+): Promise<IngestPipeline> {
   const sourceIds = [...config.ingest.syslog.map((s) => s.id), ...config.ingest.files.map((f) => f.id), HTTP_SOURCE_ID];
   return IngestPipeline.open({
     dataDir: config.dataDir,
@@ -70,6 +78,7 @@ async function startIngest(config: Readonly<Config>, backends: Backends, metrics
     metrics,
     sourceIds,
     logger: logger.child({ component: 'pipeline' }),
+    ...(detection ? { afterStore: (events: readonly EcsEvent[]) => detection.afterStore(events) } : {}),
   });
 }
 
@@ -95,7 +104,18 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
     };
     let pipeline: IngestPipeline | undefined;
     if (roles.includes('ingest')) {
-      pipeline = await startIngest(config, backends, metrics, logger);
+      let detection: RunningDetection | undefined;
+      if (config.detection.enabled && backends.correlation) {
+        detection = await startDetection({
+          config: config.detection,
+          correlationStore: backends.correlation,
+          metrics,
+          logger: logger.child({ component: 'detection' }),
+        });
+        const running = detection;
+        closers.push(() => running.close());
+      }
+      pipeline = await startIngest(config, backends, metrics, logger, detection);
       const opened = pipeline;
       closers.push(() => opened.close());
       const sources: SupervisedSource[] = [

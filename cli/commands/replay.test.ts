@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -93,4 +93,51 @@ describe('replay summary', () => {
     tallyEvent(tally, { '@timestamp': at });
     expect(summaryLine(tally)).toBe('replay: 4 events; parsed: nginx=2; unclaimed: 1; failures: no_match=1\n');
   });
+});
+
+describe('watchpost replay --alerts', () => {
+  const FIXTURES = new URL('../../test/fixtures/rules-cli/', import.meta.url).pathname;
+  const rules = ['--rules', join(FIXTURES, 'pack'), '--pipelines', join(FIXTURES, 'pipelines')];
+  const alerts = (stdout: string): Record<string, any>[] =>
+    stdout
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, any>);
+
+  it('prints a correlation alert in event time: one per burst, the consumed base rule silent', async () => {
+    const { code, stdout, stderr } = await watchpost(['replay', join(FIXTURES, 'ssh.log'), '--alerts', ...rules]);
+    expect(code).toBe(0);
+    const out = alerts(stdout);
+    expect(out).toHaveLength(1);
+    const [alert] = out;
+    expect(alert?.kind).toBe('correlation');
+    expect(alert?.rule).toMatchObject({ key: '6d0f6a52-3c1e-4c39-9a51-000000000002', title: 'SSH brute force from one address (fixture)', level: 'high', author: 'Watchpost tests' });
+    expect(alert?.rule.tags).toEqual(['attack.credential-access', 'attack.t1110.001']);
+    expect(alert?.correlation).toMatchObject({ type: 'event_count', group: { 'source.ip': '192.0.2.201' }, rules: ['6d0f6a52-3c1e-4c39-9a51-000000000001'] });
+    expect(alert?.correlation.value).toBeGreaterThanOrEqual(5);
+    expect(alert?.eventIds.length).toBeGreaterThanOrEqual(5);
+    // The window is the events' time (Nov 24, 08:03), not the time of the replay.
+    expect(alert?.correlation.windowEnd).toMatch(/-11-24T08:03:(4|5)\d/);
+    expect(stderr).toContain('replay: 8 events');
+    expect(stderr).toMatch(/^alerts: 1; by rule: 6d0f6a52-3c1e-4c39-9a51-000000000002=1$/m);
+  }, 60_000);
+
+  it('prints a detection alert with the rule, selections, matched values, entities and event id', async () => {
+    const { code, stdout } = await watchpost(['replay', '-', '--alerts', ...rules], readFileSync(join(FIXTURES, 'web.log'), 'utf8'));
+    expect(code).toBe(0);
+    const out = alerts(stdout);
+    expect(out).toHaveLength(1);
+    const [alert] = out;
+    expect(alert).toMatchObject({ kind: 'detection', selections: ['selection'], rule: { key: '6d0f6a52-3c1e-4c39-9a51-000000000003', level: 'high', author: 'Watchpost tests' } });
+    expect(alert?.matched).toContainEqual({ field: 'url.original', value: '/item.php?id=1%20UNION%20SELECT%20pass', selection: 'selection' });
+    expect(alert?.entities['source.ip']).toBe('203.0.113.9');
+    expect(alert?.eventIds).toHaveLength(1);
+    expect(alert?.['@timestamp']).toBe('2026-11-24T08:00:01.000Z');
+  }, 60_000);
+
+  it('refuses rule paths that do not exist', async () => {
+    const { code, stderr } = await watchpost(['replay', join(FIXTURES, 'web.log'), '--alerts', '--rules', join(FIXTURES, 'nope')]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('cannot read');
+  }, 60_000);
 });

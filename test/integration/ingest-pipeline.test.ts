@@ -125,6 +125,46 @@ afterAll(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+describe('watchpost start: rules evaluated as events arrive', () => {
+  it('raises the shipped SSH brute-force correlation from sshd lines util-linux logger sends, once', async () => {
+    const dataDir = tempDir();
+    const port = await freePort();
+    const child = await startWatchpost(dataDir, port);
+    const matches: { title: string; kind: string; entities: Record<string, unknown>; at: number }[] = [];
+    let buffered = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.includes('rule matched')) continue;
+        const record = JSON.parse(line) as { title: string; kind: string; entities: Record<string, unknown> };
+        matches.push({ ...record, at: Date.now() });
+      }
+    });
+    const attacker = '203.0.113.77';
+    const sentAt: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      await run('logger', ['-n', '127.0.0.1', '-P', String(port), '-T', '--rfc3164', '-t', 'sshd', '-p', 'auth.info', `Failed password for root from ${attacker} port ${40000 + i} ssh2`], { timeout: 10_000 });
+      sentAt.push(Date.now());
+    }
+    const brute = await waitFor(
+      () => matches.find((match) => match.kind === 'correlation' && /brute force/i.test(match.title)),
+      20_000,
+      'the brute-force correlation',
+    );
+    expect(brute.entities['source.ip']).toBe(attacker);
+    // Give the last failures time to be evaluated too: one burst, one correlation match.
+    await waitFor(() => (storedOriginals(dataDir).filter((line) => line.includes(attacker)).length >= 12 ? true : undefined), 20_000, 'all twelve lines stored');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(matches.filter((match) => match.kind === 'correlation' && /brute force/i.test(match.title))).toHaveLength(1);
+    // The rule fires on the 10th failure: how long after logger returned for it did the match reach the log?
+    process.stdout.write(`detection: brute-force match logged ${brute.at - (sentAt[9] ?? 0)} ms after the 10th line was sent\n`);
+    await stop(child, 'SIGTERM');
+    expect(child.exitCode).toBe(0);
+  }, 120_000);
+});
+
 describe('watchpost start: syslog in, events stored', () => {
   it('stores what util-linux logger sends over TCP (RFC 5424, octet counting) and UDP (RFC 3164)', async () => {
     const dataDir = tempDir();
