@@ -19,6 +19,24 @@ export function randomId(): string {
   return randomBytes(16).toString('hex');
 }
 
+let lastMs = 0;
+let sequence = 0;
+
+/**
+ * A random id that sorts by creation time: 12 hex digits of the millisecond, 4 of a counter that
+ * orders ids made in the same millisecond by this process, then 16 random. Append-only logs
+ * (audit, timelines) use it so entries with the same `at` still list in the order they were made.
+ */
+export function timeOrderedId(now: number = Date.now()): string {
+  if (now > lastMs) {
+    lastMs = now;
+    sequence = 0;
+  } else {
+    sequence = (sequence + 1) & 0xffff;
+  }
+  return `${lastMs.toString(16).padStart(12, '0').slice(-12)}${sequence.toString(16).padStart(4, '0')}${randomBytes(8).toString('hex')}`;
+}
+
 /** A random secret for sessions and API tokens: 32 bytes, base64url. */
 export function randomSecret(): string {
   return randomBytes(32).toString('base64url');

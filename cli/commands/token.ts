@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { formatToken } from '../../api/plugins/token-auth.js';
 import { ROLES, type ApiToken, type AuditEntry, type Role, type User } from '../../core/cases/types.js';
 import { hasCode } from '../../core/errors.js';
-import { hashSecret, randomId, randomSecret } from '../../core/ids.js';
+import { hashSecret, randomId, randomSecret, timeOrderedId } from '../../core/ids.js';
 import type { CaseStore, Stored } from '../../core/stores/case-store.js';
 import { modify } from '../../core/stores/modify.js';
 import { openCaseStore } from '../backends.js';
@@ -57,7 +57,7 @@ export function serviceUserId(name: string): string | undefined {
 }
 
 async function audit(cases: CaseStore, entry: Omit<AuditEntry, 'id' | 'at' | 'actor' | 'outcome'>): Promise<void> {
-  await cases.audit.append({ id: randomId(), at: new Date().toISOString(), actor: ACTOR, outcome: 'success', ...entry });
+  await cases.audit.append({ id: timeOrderedId(), at: new Date().toISOString(), actor: ACTOR, outcome: 'success', ...entry });
 }
 
 /** The user the token acts for: the named one, or the service user (created when missing). */
