@@ -163,6 +163,35 @@ for (const event of [...firewall, ...web, ...auth]) {
   if (expected.sort().join() !== actual.sort().join()) disagreements += 1;
 }
 process.stdout.write(`\nindex vs bare predicates on ${firewall.length + web.length + auth.length} fixture events: ${disagreements === 0 ? 'same matches' : `${disagreements} events DIFFER`}\n`);
+// Hostile traffic that defeats the literal and field gates: every applicable rule's full predicate
+// on every webserver event (what the detector would do if each line carried every rule's literals).
+if (webserver.length > 0) {
+  const perEvent = webserver.map((event) => {
+    const sources = ruleSet.logsources.logsourcesOf(event);
+    return { event, predicates: bare.filter(({ rule }) => logsourceApplies(rule.logsource, sources)).map(({ predicate }) => predicate) };
+  });
+  const run = (seconds: number): number => {
+    let count = 0;
+    const deadline = performance.now() + seconds * 1000;
+    const start = process.cpuUsage();
+    while (performance.now() < deadline) {
+      for (const { event, predicates } of perEvent) {
+        const ctx = eventContext(event);
+        for (const predicate of predicates) predicate(ctx);
+      }
+      count += perEvent.length;
+    }
+    return count / cpuSeconds(start);
+  };
+  run(Math.min(0.3, SECONDS / 3));
+  const rates = Array.from({ length: ROUNDS }, () => run(SECONDS));
+  const rate = median(rates);
+  process.stdout.write(
+    `\nno gates: all ${(perEvent.reduce((sum, entry) => sum + entry.predicates.length, 0) / perEvent.length).toFixed(1)} applicable rules evaluated in full on each webserver event\n` +
+      `  rounds: ${rates.map(fmt).join(', ')} events/s/core → median ${fmt(rate)}\n`,
+  );
+  verdicts.push(`no gates, every applicable rule in full (webserver): ${fmt(rate)} events/s/core, target ${fmt(TARGET)}: ${rate >= TARGET ? 'met' : 'NOT met'}`);
+}
 const noLogsource = [...firewall, ...web, ...auth].filter((event) => ruleSet.logsources.logsourcesOf(event).length === 0).length;
 process.stdout.write(`\nevents without a logsource (no rule applies): ${noLogsource} of ${firewall.length + web.length + auth.length}\n`);
 process.stdout.write(`\n${verdicts.join('\n')}\n`);
