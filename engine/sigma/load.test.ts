@@ -10,7 +10,9 @@ import { loadPipelines, parsePipeline } from './pipeline.js';
 import type { Pipeline } from './pipeline.js';
 import type { RuleProblem, RuleSet } from './types.js';
 
-const SHARED = '../shared/sigma';
+// The shipped SigmaHQ copy (rules/sigmahq) and the specification's examples, both in the repository.
+const SHARED = 'rules/sigmahq';
+const SPEC_EXAMPLES = 'test/fixtures/sigma-spec-examples';
 const FIXTURES = 'test/fixtures/sigma-load';
 const PIPELINES_DIR = 'rules/pipelines';
 
@@ -149,8 +151,8 @@ describe('loadRuleSet: bundles and references', () => {
     expect(set.disabled[0]!.problems[0]!.line).toBe(14);
   });
 
-  describe('the specification examples (../shared/sigma/spec-examples)', async () => {
-    const dir = join(SHARED, 'spec-examples/correlation');
+  describe('the specification examples (test/fixtures/sigma-spec-examples)', async () => {
+    const dir = join(SPEC_EXAMPLES, 'correlation');
     const names = (await readdir(dir)).sort();
     it.each(names)('correlation %s loads with its base rules', async (name) => {
       const set = await loadRuleSet({ paths: [join(dir, name), join(FIXTURES, 'spec-base/windows-rules.yml')], pipelines });
@@ -159,7 +161,7 @@ describe('loadRuleSet: bundles and references', () => {
     });
 
     it('filter_1.yml tunes both rules it names', async () => {
-      const set = await loadRuleSet({ paths: [join(SHARED, 'spec-examples/filter/filter_1.yml'), join(FIXTURES, 'spec-base/windows-rules.yml')], pipelines });
+      const set = await loadRuleSet({ paths: [join(SPEC_EXAMPLES, 'filter/filter_1.yml'), join(FIXTURES, 'spec-base/windows-rules.yml')], pipelines });
       expect(errors(set).map(where)).toEqual([]);
       expect(set.filters).toHaveLength(1);
       expect(set.rules.filter((r) => r.filtersApplied.length === 1).map((r) => r.key)).toEqual([
@@ -169,7 +171,7 @@ describe('loadRuleSet: bundles and references', () => {
     });
 
     it('filter_ecs.yml tunes both rules it names', async () => {
-      const set = await loadRuleSet({ paths: [join(SHARED, 'spec-examples/filter/filter_ecs.yml'), join(FIXTURES, 'spec-base/dns-rules.yml')], pipelines });
+      const set = await loadRuleSet({ paths: [join(SPEC_EXAMPLES, 'filter/filter_ecs.yml'), join(FIXTURES, 'spec-base/dns-rules.yml')], pipelines });
       expect(errors(set).map(where)).toEqual([]);
       expect(set.rules.map((r) => r.filtersApplied.length)).toEqual([1, 1]);
     });
