@@ -1,16 +1,28 @@
+import { Value } from '@sinclair/typebox/value';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { ApiConfig } from '../core/config/schema.js';
+import { loginService } from '../core/auth/login.js';
+import { scryptHasher, type PasswordHasher } from '../core/auth/password.js';
+import { SYSTEM_CLOCK, type Clock } from '../core/clock.js';
+import { AuthConfigSchema, type ApiConfig, type AuthConfig } from '../core/config/schema.js';
 import type { Logger } from '../core/log.js';
 import type { CaseStore } from '../core/stores/case-store.js';
 import type { EventStore } from '../core/stores/event-store.js';
 import { authGuard, type Authenticator } from './plugins/auth-guard.js';
+import { csrfProtection } from './plugins/csrf.js';
 import { errorHandler } from './plugins/error-handler.js';
+import { openApi } from './plugins/openapi.js';
+import { securityHeaders } from './plugins/security-headers.js';
+import { sessionAuthenticator, sessionSupport, tokenOrSession } from './plugins/session-auth.js';
 import { tokenAuthenticator } from './plugins/token-auth.js';
+import { auditRoutes } from './routes/audit/index.js';
+import { authRoutes } from './routes/auth/index.js';
 import { eventsRoutes } from './routes/events/index.js';
 import { healthRoutes, type HealthSource } from './routes/health/index.js';
 import { ingestRoutes, type IngestDependencies } from './routes/ingest/index.js';
 import { metricsRoutes } from './routes/metrics/index.js';
+import { tokensRoutes } from './routes/tokens/index.js';
+import { usersRoutes } from './routes/users/index.js';
 
 /** What the API needs; the composition root in cli/ builds these. */
 export interface ApiDependencies {
@@ -32,14 +44,21 @@ export interface ApiDependencies {
    * runs no pipeline) POST /api/v1/ingest answers 503; with `enabled: false` the route is absent.
    */
   readonly ingest?: IngestDependencies;
-  /** Searched by GET /api/events; without it that route answers 503. */
+  /** Searched by GET /api/v1/events; without it that route answers 503. */
   readonly events?: EventStore;
+  /** The `auth` config: session timeouts, login throttling, HTTPS. @defaultValue the schema's defaults */
+  readonly auth?: Readonly<AuthConfig>;
+  /** Hashes and checks passwords. @defaultValue scrypt with DEFAULT_SCRYPT */
+  readonly passwords?: PasswordHasher;
+  /** Session timeouts, lockouts and token expiry read it; tests move it by hand. @defaultValue the system clock */
+  readonly clock?: Clock;
 }
 
 /**
  * Builds the Fastify app without listening, so tests drive it with `inject()`. Every route
- * requires authentication unless it declares `config: { public: true }` (only GET /api/health
- * and GET /metrics do).
+ * requires authentication unless it declares `config: { public: true }` (GET /api/health,
+ * GET /metrics and POST /api/v1/auth/login do): an API token (Bearer) or a session cookie, the
+ * latter with a CSRF token on every unsafe method. Security headers go on every response.
  */
 export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
   const apiLogger: FastifyBaseLogger = deps.logger.child({ component: 'api' });
@@ -51,13 +70,44 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     trustProxy: false,
     return503OnClosing: true,
   });
+  const auth = deps.auth ?? (Value.Default(AuthConfigSchema, {}) as AuthConfig);
+  const clock = deps.clock ?? SYSTEM_CLOCK;
+  // First: its onRequest hook then runs before the guard's, so even a 401 carries the headers.
+  await app.register(securityHeaders, { secureTransport: auth.secureTransport });
   await app.register(errorHandler);
+  await app.register(sessionSupport);
+  const cases = deps.cases;
   const authenticate =
-    deps.authenticate ?? (deps.cases ? tokenAuthenticator(deps.cases, { logger: deps.logger.child({ component: 'token-auth' }) }) : undefined);
+    deps.authenticate ??
+    (cases
+      ? tokenOrSession(
+          tokenAuthenticator(cases, { clock, logger: deps.logger.child({ component: 'token-auth' }) }),
+          sessionAuthenticator(cases, { policy: auth.session, clock, logger: deps.logger.child({ component: 'session-auth' }) }),
+        )
+      : undefined);
   await app.register(authGuard, { authenticate });
+  await app.register(csrfProtection);
+  // Before every route: the OpenAPI generator sees only the routes registered after it.
+  await app.register(openApi, { version: deps.version });
   await app.register(healthRoutes, { version: deps.version, health: deps.health });
   await app.register(metricsRoutes, { registry: deps.metrics });
   if (deps.ingest?.config.enabled !== false) await app.register(ingestRoutes, { ingest: deps.ingest });
   await app.register(eventsRoutes, { events: deps.events });
+  await app.register(usersRoutes, { cases: deps.cases, passwords: deps.passwords ?? scryptHasher(), clock });
+  await app.register(tokensRoutes, { cases: deps.cases, clock });
+  await app.register(auditRoutes, { cases: deps.cases });
+  if (cases) {
+    const throttle = { failureWindowMs: auth.login.failureWindowMs, lockoutMs: auth.login.lockoutMs, maxLockoutMs: auth.login.maxLockoutMs };
+    const login = loginService({
+      cases,
+      hasher: deps.passwords ?? scryptHasher(),
+      clock,
+      sessions: auth.session,
+      userThrottle: { ...throttle, maxFailures: auth.login.maxFailures },
+      ipThrottle: { ...throttle, maxFailures: auth.login.maxFailuresPerIp },
+      logger: deps.logger.child({ component: 'login' }),
+    });
+    await app.register(authRoutes, { cases, login, clock, secureTransport: auth.secureTransport });
+  }
   return app;
 }

@@ -11,7 +11,7 @@ import { loadPipelines, loadRuleSet, type Pipeline } from '../engine/sigma/index
 import type { RuleProblem, RuleSet } from '../engine/sigma/types.js';
 import { defaultRuleSources } from './commands/rules.js';
 
-/** What detection hands each match to (alerting, issue 6; until then the log and /metrics). */
+/** What detection hands each match to: alerting (cli/alerting.ts), or without it the log. */
 export type MatchSink = (matches: readonly RuleMatch[]) => Promise<void>;
 
 /** Detection running in an ingest process. */
@@ -30,7 +30,7 @@ export interface DetectionOptions {
   readonly correlationStore: CorrelationStore;
   readonly metrics: Registry;
   readonly logger: Logger;
-  /** Receives every match that raises an alert. @defaultValue log each match at info */
+  /** Receives every match that raises an alert (each is also logged at debug). @defaultValue log each match at info */
   readonly sink?: MatchSink;
 }
 
@@ -104,17 +104,25 @@ export async function startDetection(options: DetectionOptions): Promise<Running
       this.set({ state: 'disabled' }, ruleSet.disabled.length + detector.failed.length);
     },
   });
-  const sink: MatchSink =
-    options.sink ??
-    ((matches) => {
-      for (const match of matches) {
-        logger.info(
-          { rule: match.rule.key, title: match.rule.title, level: match.rule.level, author: match.rule.author, kind: match.kind, entities: match.entities, events: match.eventIds.length },
-          'rule matched',
-        );
+  const logMatches = (matches: readonly RuleMatch[], level: 'info' | 'debug'): void => {
+    if (!logger.isLevelEnabled(level)) return;
+    for (const match of matches) {
+      logger[level](
+        { rule: match.rule.key, title: match.rule.title, level: match.rule.level, author: match.rule.author, kind: match.kind, entities: match.entities, events: match.eventIds.length },
+        'rule matched',
+      );
+    }
+  };
+  const custom = options.sink;
+  const sink: MatchSink = custom
+    ? (matches) => {
+        logMatches(matches, 'debug');
+        return custom(matches);
       }
-      return Promise.resolve();
-    });
+    : (matches) => {
+        logMatches(matches, 'info');
+        return Promise.resolve();
+      };
   const deliver = async (matches: readonly RuleMatch[]): Promise<void> => {
     if (matches.length === 0) return;
     for (const match of matches) matchesTotal.inc({ level: match.rule.level, kind: match.kind });

@@ -9,6 +9,7 @@ import { registerReplayCommand } from './commands/replay.js';
 import { registerRulesCommand } from './commands/rules.js';
 import { registerSearchCommand } from './commands/search.js';
 import { registerTokenCommand } from './commands/token.js';
+import { registerUserCommand } from './commands/user.js';
 import { VERSION } from './version.js';
 
 /** The flags every command shares. */
@@ -94,6 +95,7 @@ export function buildProgram(): Command {
       process.stdout.write(`configuration ${options.config ?? '(defaults and environment)'} is valid: backends events=${config.backends.events} cases=${config.backends.cases} queue=${config.backends.queue} correlation=${config.backends.correlation}\n`);
     });
   registerTokenCommand(program);
+  registerUserCommand(program);
   registerSearchCommand(program);
   registerParsersCommand(program);
   registerReplayCommand(program);

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.js';
-import { tokenAuthenticator } from '../api/plugins/token-auth.js';
+import { scryptHasher, type PasswordHasher } from '../core/auth/password.js';
+import { ensureFirstAdmin } from '../core/auth/users.js';
+import { SYSTEM_CLOCK } from '../core/clock.js';
 import type { Config } from '../core/config/schema.js';
 import type { EcsEvent } from '../core/ecs/event.js';
 import { OperationalError } from '../core/errors.js';
@@ -12,6 +14,7 @@ import { IngestPipeline } from '../ingest/pipeline/pipeline.js';
 import { startSupervisor, type SupervisedSource } from '../ingest/pipeline/supervisor.js';
 import { SOURCES } from '../ingest/sources/index.js';
 import { openBackends, type Backends } from './backends.js';
+import { startAlerting, type RunningAlerting } from './alerting.js';
 import { startDetection, type RunningDetection } from './detection.js';
 import { startMaintenance } from './maintenance.js';
 import { VERSION } from './version.js';
@@ -67,6 +70,7 @@ async function startIngest(
   metrics: Registry,
   logger: Logger,
   detection: RunningDetection | undefined,
+  alerting?: RunningAlerting,
 ): Promise<IngestPipeline> {
   const sourceIds = [...config.ingest.syslog.map((s) => s.id), ...config.ingest.files.map((f) => f.id), HTTP_SOURCE_ID];
   return IngestPipeline.open({
@@ -78,8 +82,30 @@ async function startIngest(
     metrics,
     sourceIds,
     logger: logger.child({ component: 'pipeline' }),
-    ...(detection ? { afterStore: (events: readonly EcsEvent[]) => detection.afterStore(events) } : {}),
+    ...(detection || alerting
+      ? {
+          afterStore: (events: readonly EcsEvent[]) => {
+            alerting?.observe(events);
+            return detection ? detection.afterStore(events) : Promise.resolve();
+          },
+        }
+      : {}),
   });
+}
+
+/**
+ * First start: when nobody can sign in with a password yet, creates `admin` and prints its
+ * generated password once to stderr, the operator's terminal. Written there and not to the
+ * logger, because logs are shipped and kept; the log records only that it happened.
+ */
+async function announceFirstAdmin(backends: Backends, passwords: PasswordHasher, logger: Logger): Promise<void> {
+  const created = await ensureFirstAdmin(backends.cases, passwords, SYSTEM_CLOCK);
+  if (!created) return;
+  process.stderr.write(
+    `\nwatchpost: created the first administrator "${created.username}" with the password\n\n    ${created.password}\n\n` +
+      'It is shown only this once: sign in and change it (watchpost user passwd admin --password-stdin).\n\n',
+  );
+  logger.info({ username: created.username }, 'created the first administrator; its password was printed once to stderr');
 }
 
 /**
@@ -103,6 +129,21 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
       ...(backends.correlation ? { correlation: backends.correlation } : {}),
     };
     let pipeline: IngestPipeline | undefined;
+    // Alerting: in the ingest role matches become alerts and silent sources are checked (only that
+    // process sees the events); the worker role runs the SLA checks and the outbox sweep.
+    let alerting: RunningAlerting | undefined;
+    if (config.alerting.enabled && (roles.includes('ingest') || roles.includes('worker'))) {
+      alerting = startAlerting({
+        config: config.alerting,
+        cases: backends.cases,
+        queue: backends.queue,
+        metrics,
+        logger: logger.child({ component: 'alerting' }),
+        checks: { sla: roles.includes('worker'), availability: roles.includes('ingest') },
+      });
+      const running = alerting;
+      closers.push(() => running.close());
+    }
     if (roles.includes('ingest')) {
       let detection: RunningDetection | undefined;
       if (config.detection.enabled && backends.correlation) {
@@ -111,11 +152,12 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
           correlationStore: backends.correlation,
           metrics,
           logger: logger.child({ component: 'detection' }),
+          ...(alerting ? { sink: alerting.sink } : {}),
         });
         const running = detection;
         closers.push(() => running.close());
       }
-      pipeline = await startIngest(config, backends, metrics, logger, detection);
+      pipeline = await startIngest(config, backends, metrics, logger, detection, alerting);
       const opened = pipeline;
       closers.push(() => opened.close());
       const sources: SupervisedSource[] = [
@@ -130,6 +172,8 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
       const maintenance = startMaintenance({ ...backends, retention: config.retention, logger: logger.child({ component: 'maintenance' }) });
       closers.push(() => maintenance.close());
     }
+    const passwords = scryptHasher();
+    if (roles.includes('api')) await announceFirstAdmin(backends, passwords, logger);
     const app = await buildApi({
       config: config.api,
       logger,
@@ -138,7 +182,9 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
       health,
       cases: backends.cases,
       events: backends.events,
-      authenticate: tokenAuthenticator(backends.cases, { logger: logger.child({ component: 'token-auth' }) }),
+      // API tokens (Bearer) and console sessions (cookie), as buildApi composes them.
+      auth: config.auth,
+      passwords,
       ...(pipeline ? { ingest: { sink: pipeline, config: config.ingest.http } } : {}),
     });
     closers.push(() => app.close());

@@ -80,6 +80,32 @@ export const ERROR_CATALOGUE = {
     intent: 'operational',
     summary: 'An ingest listener cannot bind its address (in use or not permitted); the pipeline retries with backoff.',
   },
+  WATCHPOST_ERR_CASE_INVALID: {
+    intent: 'user',
+    summary: 'A change to an alert, incident or suppression is refused: closing without a verdict, an unknown task or alert, a value over its limit.',
+  },
+  WATCHPOST_ERR_AUTH_FAILED: {
+    intent: 'user',
+    summary: 'Sign-in refused: unknown user, wrong password or disabled account (deliberately not told apart).',
+  },
+  WATCHPOST_ERR_AUTH_LOCKED: {
+    intent: 'user',
+    summary: 'Too many failed sign-ins for this username or from this address (or too many at once); retry after the seconds in Retry-After.',
+  },
+  WATCHPOST_ERR_AUTH_CSRF: {
+    intent: 'user',
+    summary: 'A state-changing request with a session cookie lacks the session\u2019s CSRF token in the x-csrf-token header.',
+  },
+  WATCHPOST_ERR_AUTH_PASSWORD_POLICY: { intent: 'user', summary: 'A new password is shorter than 8 or longer than 1024 characters.' },
+  WATCHPOST_ERR_AUTH_USER: {
+    intent: 'user',
+    summary: 'A user cannot be created or changed: a bad or taken username, an unknown role, or no such user.',
+  },
+  WATCHPOST_ERR_AUTH_TOKEN: {
+    intent: 'user',
+    summary: 'An API token cannot be created: a role its user (or the requester) does not hold, a disabled user, or too many active tokens.',
+  },
+  WATCHPOST_ERR_AUTH_LAST_ADMIN: { intent: 'user', summary: 'The change would leave no enabled admin (disabling or demoting the last one).' },
   WATCHPOST_ERR_INTERNAL: { intent: 'unexpected', summary: 'A bug: an invariant was broken. Please report it with the log.' },
 } as const satisfies Record<string, { intent: ErrorIntent; summary: string }>;
 

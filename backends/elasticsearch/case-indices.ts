@@ -4,7 +4,7 @@ import { mapEsError } from './case-errors.js';
 import { KEYWORD_SUBFIELD, LOWER_SUBFIELD, type FieldType, type FieldTypes } from './filter-dsl.js';
 
 /** The collections of the case store, each an index `<prefix>-cases-<name>`. */
-export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks'] as const;
+export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks', 'suppressions'] as const;
 
 /** The append-only logs, each an index `<prefix>-cases-<name>`. */
 export const CASE_LOGS = ['timeline', 'audit'] as const;
@@ -48,12 +48,16 @@ export const CASE_FIELD_TYPES: FieldTypes = Object.freeze({
       'lastUsedAt',
       'lastSeenAt',
       'releasedAt',
+      'startsAt',
+      'lastSuppressedAt',
+      'clearedAt',
       'steps.startedAt',
       'steps.finishedAt',
     ].map((field): [string, FieldType] => [field, 'date']),
   ),
   riskScore: 'number',
   count: 'number',
+  suppressedCount: 'number',
   'steps.attempts': 'number',
   disabled: 'boolean',
   revoked: 'boolean',

@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { Alert, ApiToken, AuditEntry, BlockState, Incident, PlaybookRun, Session, TimelineEntry, User } from '../../core/cases/types.js';
+import type { Alert, ApiToken, AuditEntry, BlockState, Incident, PlaybookRun, Session, Suppression, TimelineEntry, User } from '../../core/cases/types.js';
 import { OperationalError, UserError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import type { CaseStore } from '../../core/stores/case-store.js';
@@ -50,6 +50,7 @@ export class ElasticsearchCaseStore implements CaseStore {
   readonly sessions: ElasticsearchCollection<Session>;
   readonly runs: ElasticsearchCollection<PlaybookRun>;
   readonly blocks: ElasticsearchCollection<BlockState>;
+  readonly suppressions: ElasticsearchCollection<Suppression>;
   readonly timeline: ElasticsearchAppendOnlyLog<TimelineEntry>;
   readonly audit: ElasticsearchAppendOnlyLog<AuditEntry>;
   private readonly indices: string[];
@@ -67,6 +68,7 @@ export class ElasticsearchCaseStore implements CaseStore {
     this.sessions = collection('sessions');
     this.runs = collection('runs');
     this.blocks = collection('blocks');
+    this.suppressions = collection('suppressions');
     this.timeline = new ElasticsearchAppendOnlyLog(client, caseIndex(prefix, 'timeline'));
     this.audit = new ElasticsearchAppendOnlyLog(client, caseIndex(prefix, 'audit'));
     this.indices = caseIndices(prefix);

@@ -1,7 +1,10 @@
 import { migrate, type SqliteDatabase } from './database.js';
 
 /** The collections of the case store, each a table `case_<name>`. */
-export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks'] as const;
+export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks', 'suppressions'] as const;
+
+/** The collections the first migration created; a collection added later gets a migration of its own. */
+const FIRST_COLLECTIONS: readonly CaseCollectionName[] = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks'];
 
 /** One collection name. */
 export type CaseCollectionName = (typeof CASE_COLLECTIONS)[number];
@@ -26,6 +29,7 @@ function collectionTable(name: CaseCollectionName): string {
     sessions: ['expiresAt'],
     runs: ['updatedAt'],
     blocks: ['expiresAt'],
+    suppressions: ['expiresAt'],
   };
   const indexes = ['createdAt', ...extra[name]].map(
     (field) => `CREATE INDEX case_${name}_by_${field.toLowerCase()} ON case_${name} (json_extract(sdoc, '$.${field}'), id);`,
@@ -77,9 +81,10 @@ export const CASE_MIGRATIONS: readonly string[] = [
     'CREATE TABLE case_revision (only INTEGER PRIMARY KEY CHECK (only = 1), value INTEGER NOT NULL) STRICT;',
     'INSERT INTO case_revision (only, value) VALUES (1, 0);',
     'CREATE TABLE case_retention_guard (log TEXT PRIMARY KEY, cutoff TEXT) STRICT;',
-    ...CASE_COLLECTIONS.map(collectionTable),
+    ...FIRST_COLLECTIONS.map(collectionTable),
     ...CASE_LOGS.map(logTable),
   ].join('\n'),
+  collectionTable('suppressions'),
 ];
 
 /** Creates or upgrades the case store's tables. */

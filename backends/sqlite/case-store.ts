@@ -1,4 +1,4 @@
-import type { Alert, ApiToken, AuditEntry, BlockState, Incident, PlaybookRun, Session, TimelineEntry, User } from '../../core/cases/types.js';
+import type { Alert, ApiToken, AuditEntry, BlockState, Incident, PlaybookRun, Session, Suppression, TimelineEntry, User } from '../../core/cases/types.js';
 import { OperationalError } from '../../core/errors.js';
 import type { CaseStore } from '../../core/stores/case-store.js';
 import type { BackendHealth } from '../../core/stores/event-store.js';
@@ -33,6 +33,7 @@ export class SqliteCaseStore implements CaseStore {
   readonly sessions: SqliteCollection<Session>;
   readonly runs: SqliteCollection<PlaybookRun>;
   readonly blocks: SqliteCollection<BlockState>;
+  readonly suppressions: SqliteCollection<Suppression>;
   readonly timeline: SqliteAppendOnlyLog<TimelineEntry>;
   readonly audit: SqliteAppendOnlyLog<AuditEntry>;
 
@@ -49,6 +50,7 @@ export class SqliteCaseStore implements CaseStore {
     this.sessions = new SqliteCollection(db, 'sessions');
     this.runs = new SqliteCollection(db, 'runs');
     this.blocks = new SqliteCollection(db, 'blocks');
+    this.suppressions = new SqliteCollection(db, 'suppressions');
     this.timeline = new SqliteAppendOnlyLog(db, 'timeline');
     this.audit = new SqliteAppendOnlyLog(db, 'audit');
   }

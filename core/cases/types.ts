@@ -64,6 +64,36 @@ export interface Alert {
   readonly eventIds: readonly string[];
   readonly explanation: AlertExplanation;
   readonly tags: readonly string[];
+  /** Availability alerts: when the silent source sent again and the alert closed itself. */
+  readonly clearedAt?: string;
+  /**
+   * The outbox: playbook triggers not yet handed to the job queue (`created`). Written with the
+   * record and removed once the queue took the job, so a crash in between is caught up by the
+   * periodic sweep (engine/alerting/outbox.ts).
+   */
+  readonly pendingTriggers?: readonly string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * A suppression: matches whose entities hold every `fields` value (and whose rule is `rule`, when
+ * given) raise no alert between `startsAt` and `expiresAt`; each is counted on the suppression.
+ */
+export interface Suppression {
+  readonly id: string;
+  /** The rule key, id or name it applies to; absent: every rule. */
+  readonly rule?: string;
+  /** Entity field = value pairs (`source.ip` = 192.0.2.10), all required; compared exactly. */
+  readonly fields: Readonly<Record<string, string>>;
+  readonly startsAt: string;
+  readonly expiresAt: string;
+  /** Who created it (a user id). */
+  readonly author: string;
+  readonly reason: string;
+  /** Matches suppressed so far. */
+  readonly suppressedCount: number;
+  readonly lastSuppressedAt?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -100,6 +130,10 @@ export interface Incident {
   readonly acknowledgedAt?: string;
   readonly resolvedAt?: string;
   readonly closedAt?: string;
+  /** Set when the incident was merged into another and closed. */
+  readonly mergedInto?: string;
+  /** The outbox of playbook triggers not yet queued (see {@link Alert.pendingTriggers}). */
+  readonly pendingTriggers?: readonly string[];
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -121,6 +155,7 @@ export interface TimelineEntry {
     | 'alert_unlinked'
     | 'action'
     | 'task'
+    | 'tag'
     | 'observable'
     | 'merge'
     | 'split'
@@ -138,7 +173,10 @@ export interface User {
   readonly displayName?: string;
   readonly email?: string;
   readonly roles: readonly Role[];
-  /** A memory-hard hash (argon2id); absent for users who sign in only through OIDC. */
+  /**
+   * A memory-hard hash, `scrypt$N$r$p$<salt>$<hash>` (core/auth/password.ts); absent for users who
+   * sign in only through OIDC and for the service users that own API tokens.
+   */
   readonly passwordHash?: string;
   readonly disabled: boolean;
   readonly lastLoginAt?: string;

@@ -138,6 +138,137 @@ export const DetectionConfigSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+
+/** One severity's SLA: how long an incident may wait for acknowledgement and for resolution. */
+const SlaTargetSchema = (acknowledgeMs: number, resolveMs: number) =>
+  Type.Object(
+    {
+      acknowledgeMs: Type.Integer({ minimum: MINUTE_MS, default: acknowledgeMs, description: 'Time to acknowledge, from creation, in ms.' }),
+      resolveMs: Type.Integer({ minimum: MINUTE_MS, default: resolveMs, description: 'Time to resolve, from creation, in ms.' }),
+    },
+    { additionalProperties: false, default: {} },
+  );
+
+/** Alerting: how rule matches become alerts and incidents, SLA clocks and source availability. */
+export const AlertingConfigSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Turn rule matches into alerts and incidents (otherwise they are only logged).' }),
+    dedupWindowMs: Type.Integer({
+      minimum: 1000,
+      maximum: 30 * 24 * HOUR_MS,
+      default: HOUR_MS,
+      description: 'Repeats of a rule on the same entities within one window of this length (aligned to the epoch) raise the count of one alert.',
+    }),
+    maxEventIds: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Event ids kept on an alert; the count says how many there were.' }),
+    repeatOffender: Type.Object(
+      {
+        windowMs: Type.Integer({ minimum: 0, default: 24 * HOUR_MS, description: 'How far back other alerts on the same entity raise the risk score.' }),
+        bumpPerAlert: Type.Integer({ minimum: 0, maximum: 100, default: 5, description: 'Risk points added per other recent alert on the same entity.' }),
+        maxBump: Type.Integer({ minimum: 0, maximum: 100, default: 20, description: 'Most risk points the bump adds.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    incidents: Type.Object(
+      {
+        groupBy: Type.Array(Type.String({ minLength: 1 }), {
+          default: ['source.ip', 'user.name', 'host.name'],
+          maxItems: 16,
+          description: 'Entity fields incidents group alerts by, first present wins.',
+        }),
+        windowMs: Type.Integer({
+          minimum: MINUTE_MS,
+          default: 24 * HOUR_MS,
+          description: 'An alert joins the open incident of its entity updated within this long; otherwise it opens a new one.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    sla: Type.Object(
+      {
+        warnFraction: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.8, description: 'Warn when this fraction of an SLA has elapsed.' }),
+        checkIntervalMs: Type.Integer({ minimum: 1000, default: MINUTE_MS, description: 'How often the worker checks SLA clocks.' }),
+        critical: SlaTargetSchema(15 * MINUTE_MS, 4 * HOUR_MS),
+        high: SlaTargetSchema(HOUR_MS, 24 * HOUR_MS),
+        medium: SlaTargetSchema(4 * HOUR_MS, 72 * HOUR_MS),
+        low: SlaTargetSchema(24 * HOUR_MS, 7 * 24 * HOUR_MS),
+        informational: SlaTargetSchema(72 * HOUR_MS, 30 * 24 * HOUR_MS),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    availability: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: 'Raise an alert when a log source falls silent.' }),
+        checkIntervalMs: Type.Integer({ minimum: 1000, default: MINUTE_MS, description: 'How often the ingest process checks for silent sources.' }),
+        learn: Type.Boolean({
+          default: true,
+          description: 'Watch every event.dataset seen, with a limit learned from its arrivals (learnFactor times the median gap).',
+        }),
+        learnFactor: Type.Number({ minimum: 1, default: 10, description: 'A learned source is silent after this many median inter-arrival gaps.' }),
+        minSamples: Type.Integer({ minimum: 2, default: 10, description: 'Arrivals seen before a learned limit applies.' }),
+        minSilenceMs: Type.Integer({ minimum: MINUTE_MS, default: 15 * MINUTE_MS, description: 'The shortest learned silence limit.' }),
+        sources: Type.Array(
+          Type.Object(
+            {
+              id: Type.String({ minLength: 1, description: 'A watchpost.input.id (source id) or an event.dataset.' }),
+              maxSilenceMs: Type.Integer({ minimum: MINUTE_MS, description: 'Raise the alert after this long without an event.' }),
+            },
+            { additionalProperties: false },
+          ),
+          { default: [], maxItems: 1000, description: 'Sources with a fixed silence limit, watched from process start.' },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+/** Local sign-in: sessions of the console, login throttling, and whether clients use HTTPS. */
+export const AuthConfigSchema = Type.Object(
+  {
+    secureTransport: Type.Boolean({
+      default: false,
+      description:
+        'Clients reach the API over HTTPS through a TLS-terminating proxy: session cookies get Secure and the __Host- prefix, and responses carry HSTS (both are automatic on a direct TLS connection).',
+    }),
+    session: Type.Object(
+      {
+        idleTimeoutMs: Type.Integer({
+          minimum: 60_000,
+          maximum: 24 * 3_600_000,
+          default: 30 * 60_000,
+          description: 'A console session ends after this long without a request (ASVS 7.3.1).',
+        }),
+        absoluteTimeoutMs: Type.Integer({
+          minimum: 60_000,
+          maximum: 30 * 24 * 3_600_000,
+          default: 12 * 3_600_000,
+          description: 'A console session ends this long after sign-in, however active (ASVS 7.3.2).',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    login: Type.Object(
+      {
+        maxFailures: Type.Integer({ minimum: 1, maximum: 1000, default: 5, description: 'Failed sign-ins for one username, within failureWindowMs, that lock it.' }),
+        maxFailuresPerIp: Type.Integer({
+          minimum: 1,
+          maximum: 100_000,
+          default: 20,
+          description: 'Failed sign-ins from one client address, within failureWindowMs, that lock it out (higher: several people may share an address).',
+        }),
+        failureWindowMs: Type.Integer({ minimum: 1000, default: 15 * 60_000, description: 'Failures older than this are forgotten.' }),
+        lockoutMs: Type.Integer({ minimum: 1000, default: 15 * 60_000, description: 'The first lockout; each further one doubles it.' }),
+        maxLockoutMs: Type.Integer({ minimum: 1000, default: 24 * 3_600_000, description: 'The longest lockout.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 /** The whole configuration. */
 export const ConfigSchema = Type.Object(
   {
@@ -154,6 +285,8 @@ export const ConfigSchema = Type.Object(
     retention: RetentionConfigSchema,
     ingest: IngestConfigSchema,
     detection: DetectionConfigSchema,
+    alerting: AlertingConfigSchema,
+    auth: AuthConfigSchema,
   },
   { additionalProperties: false },
 );
@@ -165,3 +298,5 @@ export type RedisConfig = Static<typeof RedisConfigSchema>;
 export type BackendsConfig = Static<typeof BackendsConfigSchema>;
 export type RetentionConfig = Static<typeof RetentionConfigSchema>;
 export type DetectionConfig = Static<typeof DetectionConfigSchema>;
+export type AlertingConfig = Static<typeof AlertingConfigSchema>;
+export type AuthConfig = Static<typeof AuthConfigSchema>;

@@ -6,6 +6,7 @@ import type {
   Incident,
   PlaybookRun,
   Session,
+  Suppression,
   TimelineEntry,
   User,
 } from '../cases/types.js';
@@ -28,6 +29,8 @@ export interface CaseStore {
   readonly sessions: Collection<Session>;
   readonly runs: Collection<PlaybookRun>;
   readonly blocks: Collection<BlockState>;
+  /** Alert suppressions (tuning): expired ones stay until deleted, and stop applying. */
+  readonly suppressions: Collection<Suppression>;
   /** The incident timelines: append-only, entries keyed by their `incidentId`. */
   readonly timeline: AppendOnlyLog<TimelineEntry>;
   /** The audit log: append-only; only retention deletes from it. */

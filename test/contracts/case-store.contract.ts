@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Alert, AuditEntry, TimelineEntry } from '../../core/cases/types.js';
+import type { Alert, AuditEntry, Suppression, TimelineEntry } from '../../core/cases/types.js';
 import type { FilterNode } from '../../core/query/filter.js';
 import {
   MAX_LIST_LIMIT,
@@ -22,6 +22,24 @@ import {
   makeUser,
   marker,
 } from './case-fixtures.js';
+import { randomId } from '../../core/ids.js';
+
+/** A suppression of one address for the SSH brute-force rule, the way the API writes one. */
+function makeSuppression(overrides: Partial<Suppression> = {}): Suppression {
+  return {
+    id: randomId(),
+    rule: 'f9c2a7e1-ssh-bruteforce',
+    fields: { 'source.ip': '192.0.2.10', 'user.name': 'scanner' },
+    startsAt: at(0),
+    expiresAt: at(24 * 60),
+    author: 'alice',
+    reason: 'authorised vulnerability scan, ticket SEC-1042',
+    suppressedCount: 0,
+    createdAt: at(0),
+    updatedAt: at(0),
+    ...overrides,
+  };
+}
 
 /** How a contract run gets a store, and gives it back. */
 export type OpenCaseStore = () => Promise<{ store: CaseStore; cleanup: () => Promise<void> }>;
@@ -33,7 +51,7 @@ type Identified = { readonly id: string; readonly createdAt: string };
  * the test sets to its own marker so that its filters and totals see only its own records.
  */
 interface CollectionCase {
-  readonly name: 'alerts' | 'incidents' | 'users' | 'tokens' | 'sessions' | 'runs' | 'blocks';
+  readonly name: 'alerts' | 'incidents' | 'users' | 'tokens' | 'sessions' | 'runs' | 'blocks' | 'suppressions';
   readonly make: (overrides?: Record<string, unknown>) => Identified;
   readonly change: (record: Identified) => Identified;
   readonly markerField: string;
@@ -57,6 +75,12 @@ const COLLECTIONS: readonly CollectionCase[] = [
   { name: 'sessions', make: (o) => makeSession(o), change: (r) => ({ ...r, lastSeenAt: at(30) }) as Identified, markerField: 'userId' },
   { name: 'runs', make: (o) => makePlaybookRun(o), change: (r) => ({ ...r, status: 'succeeded', updatedAt: at(9) }) as Identified, markerField: 'playbookId' },
   { name: 'blocks', make: (o) => makeBlockState(o), change: (r) => ({ ...r, state: 'released', releasedAt: at(240) }) as Identified, markerField: 'driver' },
+  {
+    name: 'suppressions',
+    make: (o) => makeSuppression(o),
+    change: (r) => ({ ...r, suppressedCount: 3, lastSuppressedAt: at(5), updatedAt: at(5) }) as Identified,
+    markerField: 'author',
+  },
 ];
 
 function eq(field: string, value: string | number | boolean): FilterNode {
@@ -403,6 +427,33 @@ export function describeCaseStoreContract(name: string, open: OpenCaseStore): vo
           filter: { op: 'and', children: [eq('driver', m), eq('state', 'active'), { op: 'range', field: 'expiresAt', lte: now }] },
         });
         expect(toRelease.items.map((b) => b.id)).toEqual([due.id]);
+      });
+
+      it('finds the suppressions in force for an entity value, and counts suppressed matches on them', async () => {
+        const m = marker();
+        const now = at(60);
+        const active = makeSuppression({ author: m });
+        const everyRule = makeSuppression({ author: m, rule: undefined, fields: { 'host.name': 'Bastion-01' } });
+        delete (everyRule as { rule?: string }).rule;
+        const expired = makeSuppression({ author: m, expiresAt: at(59) });
+        const future = makeSuppression({ author: m, startsAt: at(61) });
+        await Promise.all([active, everyRule, expired, future].map((x) => store.suppressions.create(x)));
+        const inForce: FilterNode = {
+          op: 'and',
+          children: [eq('author', m), { op: 'range', field: 'startsAt', lte: now }, { op: 'range', field: 'expiresAt', gt: now }],
+        };
+        const listed = await store.suppressions.list({ filter: inForce, sort: 'expiresAt' });
+        expect(listed.items.map((x) => x.id).sort()).toEqual([active.id, everyRule.id].sort());
+        const byField = await store.suppressions.list({ filter: { op: 'and', children: [inForce, eq('fields.source.ip', '192.0.2.10')] } });
+        expect(byField.items.map((x) => x.id)).toEqual([active.id]);
+        const forRule = await store.suppressions.list({
+          filter: { op: 'and', children: [inForce, { op: 'or', children: [{ op: 'not', child: { op: 'exists', field: 'rule' } }, eq('rule', active.rule!)] }] },
+        });
+        expect(forRule.items.map((x) => x.id).sort()).toEqual([active.id, everyRule.id].sort());
+        const counted = await modify(store.suppressions, active.id, (x) => ({ ...x, suppressedCount: x.suppressedCount + 1, lastSuppressedAt: now }));
+        expect(counted).toMatchObject({ suppressedCount: 1, lastSuppressedAt: now });
+        const busiest = await store.suppressions.list({ filter: eq('author', m), sort: 'suppressedCount', order: 'desc', limit: 1 });
+        expect(busiest.items.map((x) => x.id)).toEqual([active.id]);
       });
 
       it('expires sessions: a range on expiresAt lists them and deleteMatching removes exactly them', async () => {

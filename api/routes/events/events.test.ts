@@ -18,7 +18,7 @@ interface Page {
   nextCursor?: string;
 }
 
-describe('GET /api/events', () => {
+describe('GET /api/v1/events', () => {
   let db: SqliteDatabase;
   let app: FastifyInstance;
   let bare: FastifyInstance;
@@ -59,7 +59,7 @@ describe('GET /api/events', () => {
   });
 
   const get = (query: Record<string, string>, role: string | null = 'viewer', api = app) =>
-    api.inject({ method: 'GET', url: '/api/events', query, headers: role === null ? {} : { 'x-role': role } });
+    api.inject({ method: 'GET', url: '/api/v1/events', query, headers: role === null ? {} : { 'x-role': role } });
   const ids = (page: Page) => page.events.map((e) => e.event?.id);
 
   it('answers 401 without credentials and 403 to a principal below viewer', async () => {

@@ -22,7 +22,7 @@ export const MAX_API_PAGE_SIZE = 1000;
 /** An instant: an ISO-8601 date or date-time (UTC without an offset). */
 const instantSchema = (description: string) => Type.String({ minLength: 10, maxLength: 40, pattern: '^\\d{4}-\\d{2}-\\d{2}', description });
 
-/** The query string of GET /api/events. */
+/** The query string of GET /api/v1/events. */
 export const EventsQuery = Type.Object(
   {
     q: Type.String({ default: '', maxLength: MAX_KQL_BYTES, description: 'A KQL query (docs/search.md); empty matches all.' }),
@@ -58,7 +58,7 @@ function instant(value: string): number {
 }
 
 /**
- * GET /api/events?q=<kql>&from=&to=&size=&cursor=&order=: one page of the event store's search,
+ * GET /api/v1/events?q=<kql>&from=&to=&size=&cursor=&order=: one page of the event store's search,
  * newest first by default, for the role `viewer` and above. A query that does not parse answers
  * 400 with the parser's message, `line` and `column` (1-based); a bad cursor or field answers
  * 400 through the error handler.
@@ -66,8 +66,17 @@ function instant(value: string): number {
 export async function eventsRoutes(app: FastifyInstance, options: EventsRouteOptions): Promise<void> {
   const clock = options.clock ?? SYSTEM_CLOCK;
   app.get<{ Querystring: Static<typeof EventsQuery> }>(
-    '/api/events',
-    { onRequest: requireRole('viewer'), schema: { querystring: EventsQuery, response: { 200: EventsResponse, 400: EventsError, 503: EventsError } } },
+    '/api/v1/events',
+    {
+      config: { roles: ['viewer'] },
+      onRequest: requireRole('viewer'),
+      schema: {
+        summary: 'Search events with KQL',
+        tags: ['events'],
+        querystring: EventsQuery,
+        response: { 200: EventsResponse, 400: EventsError, 503: EventsError },
+      },
+    },
     async (request, reply) => {
       const store = options.events;
       if (!store) return reply.code(503).send({ error: 'unavailable', message: 'this process has no event store' });

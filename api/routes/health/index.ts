@@ -51,7 +51,7 @@ export async function healthRoutes(app: FastifyInstance, options: { version: str
   const started = Date.now();
   app.get(
     '/api/health',
-    { config: { public: true }, schema: { response: { 200: HealthResponse, 503: HealthResponse } } },
+    { config: { public: true }, schema: { summary: 'Health of this process and its backends', tags: ['meta'], response: { 200: HealthResponse, 503: HealthResponse } } },
     async (_request, reply) => {
       const entries = await Promise.all(
         Object.entries(options.health).map(async ([concern, backend]) => [concern, { kind: backend.kind, ...(await probe(backend)) }] as const),

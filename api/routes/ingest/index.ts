@@ -110,7 +110,15 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
 
   app.post(
     '/api/v1/ingest',
-    { onRequest: [requireRole('ingest', 'admin'), gate], schema: { response: { 202: IngestResponse, 400: Type.Union([IngestResponse, IngestError]), 413: IngestError, 415: IngestError, 429: IngestError, 503: IngestError } } },
+    {
+      config: { roles: ['ingest', 'admin'] },
+      onRequest: [requireRole('ingest', 'admin'), gate],
+      schema: {
+        summary: 'Send events (NDJSON or JSON, optionally gzip)',
+        tags: ['ingest'],
+        response: { 202: IngestResponse, 400: Type.Union([IngestResponse, IngestError]), 413: IngestError, 415: IngestError, 429: IngestError, 503: IngestError },
+      },
+    },
     async (request, reply) => {
       if (!ingest || !limiter) return reply.code(503).send({ error: 'unavailable', message: 'this process runs no ingest pipeline' });
       const format = formatOf(request);

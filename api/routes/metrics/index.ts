@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
  * expect; metric labels are bounded and carry no event data.
  */
 export async function metricsRoutes(app: FastifyInstance, options: { registry: Registry }): Promise<void> {
-  app.get('/metrics', { config: { public: true } }, async (_request, reply) => {
+  app.get('/metrics', { config: { public: true }, schema: { summary: 'Prometheus metrics', tags: ['meta'], produces: ['text/plain'] } }, async (_request, reply) => {
     const body = await options.registry.metrics();
     return reply.type(options.registry.contentType).send(body);
   });
