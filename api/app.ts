@@ -2,12 +2,14 @@ import { Value } from '@sinclair/typebox/value';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { loginService } from '../core/auth/login.js';
+import { createOidcClient, type OidcClient } from '../core/auth/oidc.js';
 import { scryptHasher, type PasswordHasher } from '../core/auth/password.js';
 import { SYSTEM_CLOCK, type Clock } from '../core/clock.js';
 import { AuthConfigSchema, type ApiConfig, type AuthConfig } from '../core/config/schema.js';
 import type { Logger } from '../core/log.js';
 import type { CaseStore } from '../core/stores/case-store.js';
 import type { EventStore } from '../core/stores/event-store.js';
+import type { AlertingService } from '../engine/alerting/index.js';
 import { authGuard, type Authenticator } from './plugins/auth-guard.js';
 import { csrfProtection } from './plugins/csrf.js';
 import { errorHandler } from './plugins/error-handler.js';
@@ -17,10 +19,18 @@ import { sessionAuthenticator, sessionSupport, tokenOrSession } from './plugins/
 import { tokenAuthenticator } from './plugins/token-auth.js';
 import { auditRoutes } from './routes/audit/index.js';
 import { authRoutes } from './routes/auth/index.js';
+import { oidcRoutes } from './routes/auth/oidc.js';
 import { eventsRoutes } from './routes/events/index.js';
 import { healthRoutes, type HealthSource } from './routes/health/index.js';
+import { incidentsRoutes } from './routes/incidents/index.js';
+import { alertsRoutes } from './routes/alerts/index.js';
+import { suppressionsRoutes } from './routes/suppressions/index.js';
+import { AlertFeed, streamRoutes, type AlertStreamOptions } from './routes/stream/index.js';
 import { ingestRoutes, type IngestDependencies } from './routes/ingest/index.js';
 import { metricsRoutes } from './routes/metrics/index.js';
+import { rulesRoutes, type RulesDependencies } from './routes/rules/index.js';
+
+export type { RulesDependencies } from './routes/rules/index.js';
 import { tokensRoutes } from './routes/tokens/index.js';
 import { usersRoutes } from './routes/users/index.js';
 
@@ -46,12 +56,27 @@ export interface ApiDependencies {
   readonly ingest?: IngestDependencies;
   /** Searched by GET /api/v1/events; without it that route answers 503. */
   readonly events?: EventStore;
+  /**
+   * The rules on disk for /api/v1/rules (switches and uploads live in `cases`); without it those
+   * routes answer 503.
+   */
+  readonly rules?: RulesDependencies;
   /** The `auth` config: session timeouts, login throttling, HTTPS. @defaultValue the schema's defaults */
   readonly auth?: Readonly<AuthConfig>;
   /** Hashes and checks passwords. @defaultValue scrypt with DEFAULT_SCRYPT */
   readonly passwords?: PasswordHasher;
   /** Session timeouts, lockouts and token expiry read it; tests move it by hand. @defaultValue the system clock */
   readonly clock?: Clock;
+  /** Signs in through the provider of `auth.oidc` (ignored without it). @defaultValue one built from `auth.oidc` */
+  readonly oidc?: OidcClient;
+  /**
+   * The alerting engine over `cases`: alert triage, suppressions, incidents and the live alert
+   * stream (its new alerts are pushed at once; other processes' changes are polled from the store).
+   * Without it those writes and the stream answer 503.
+   */
+  readonly alerting?: AlertingService;
+  /** Limits and timings of GET /api/v1/stream/alerts. @defaultValue DEFAULT_STREAM_OPTIONS */
+  readonly alertStream?: Partial<AlertStreamOptions> & { readonly pollIntervalMs?: number };
 }
 
 /**
@@ -92,10 +117,27 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(healthRoutes, { version: deps.version, health: deps.health });
   await app.register(metricsRoutes, { registry: deps.metrics });
   if (deps.ingest?.config.enabled !== false) await app.register(ingestRoutes, { ingest: deps.ingest });
-  await app.register(eventsRoutes, { events: deps.events });
+  await app.register(eventsRoutes, { events: deps.events, clock });
   await app.register(usersRoutes, { cases: deps.cases, passwords: deps.passwords ?? scryptHasher(), clock });
   await app.register(tokensRoutes, { cases: deps.cases, clock });
   await app.register(auditRoutes, { cases: deps.cases });
+  await app.register(rulesRoutes, { cases: deps.cases, rules: deps.rules, clock });
+  await app.register(incidentsRoutes, { alerting: deps.alerting, cases: deps.cases, clock });
+  // The live alert feed: the engine's hook in this process, the API's own triage, and a poll.
+  const feed =
+    deps.alerting && cases
+      ? new AlertFeed({ cases, clock, logger: deps.logger.child({ component: 'alert-stream' }), pollIntervalMs: deps.alertStream?.pollIntervalMs ?? 5_000 })
+      : undefined;
+  if (feed && deps.alerting) {
+    const unsubscribe = deps.alerting.onAlerts(({ created, updated }) => feed.publish(updated, created));
+    app.addHook('onClose', async () => {
+      unsubscribe();
+      await feed.close();
+    });
+  }
+  await app.register(alertsRoutes, { cases: deps.cases, alerting: deps.alerting, events: deps.events, clock, changed: (alerts) => feed?.publish(alerts) });
+  await app.register(suppressionsRoutes, { cases: deps.cases, alerting: deps.alerting, clock });
+  await app.register(streamRoutes, { feed, cases: deps.cases, stream: deps.alertStream, clock });
   if (cases) {
     const throttle = { failureWindowMs: auth.login.failureWindowMs, lockoutMs: auth.login.lockoutMs, maxLockoutMs: auth.login.maxLockoutMs };
     const login = loginService({
@@ -108,6 +150,9 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       logger: deps.logger.child({ component: 'login' }),
     });
     await app.register(authRoutes, { cases, login, clock, secureTransport: auth.secureTransport });
+    const oidcLogger = deps.logger.child({ component: 'oidc' });
+    const oidc = auth.oidc ? { client: deps.oidc ?? createOidcClient({ config: auth.oidc, clock, logger: oidcLogger }), config: auth.oidc } : undefined;
+    await app.register(oidcRoutes, { cases, oidc, clock, sessions: auth.session, secureTransport: auth.secureTransport, logger: oidcLogger });
   }
   return app;
 }

@@ -1,26 +1,37 @@
 import { Counter, Gauge } from 'prom-client';
+import type { RulesDependencies } from '../api/app.js';
+import { MemoryCorrelationStore } from '../backends/memory/correlation-store.js';
 import type { DetectionConfig } from '../core/config/schema.js';
 import type { EcsEvent } from '../core/ecs/event.js';
 import type { Logger } from '../core/log.js';
 import type { Registry } from '../core/metrics.js';
+import type { CaseStore } from '../core/stores/case-store.js';
 import type { CorrelationStore } from '../core/stores/correlation-store.js';
 import { createCorrelationEngine, type StreamingCorrelationEngine } from '../engine/correlation/engine.js';
 import { createDetector, type StreamingDetector } from '../engine/detect/detector.js';
 import type { RuleMatch } from '../engine/detect/types.js';
-import { loadPipelines, loadRuleSet, type Pipeline } from '../engine/sigma/index.js';
-import type { RuleProblem, RuleSet } from '../engine/sigma/types.js';
+import { buildCatalog, readRuleBase, readRuleChanges, ruleChangeStamp, type RuleBase, type RuleBaseSources, type RuleChanges } from '../engine/rules/index.js';
+import type { RuleSet } from '../engine/sigma/types.js';
 import { defaultRuleSources } from './commands/rules.js';
+import { packageRoot } from './version.js';
 
 /** What detection hands each match to: alerting (cli/alerting.ts), or without it the log. */
 export type MatchSink = (matches: readonly RuleMatch[]) => Promise<void>;
 
 /** Detection running in an ingest process. */
 export interface RunningDetection {
+  /** The rules running now (changes after a reload). */
   readonly ruleSet: RuleSet;
+  /** The detector running now (changes after a reload). */
   readonly detector: StreamingDetector;
   /** The ingest pipeline's afterStore hook: evaluates each stored event, in order. */
   afterStore(events: readonly EcsEvent[]): Promise<void>;
-  /** Stops the window-close timer. Idempotent. */
+  /**
+   * Polls the case store now (the timer does it every poll interval): resolves true when the
+   * rule switches or uploads changed and the new detector is in place. False without a case store.
+   */
+  reload(): Promise<boolean>;
+  /** Stops the window-close and poll timers. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -32,60 +43,105 @@ export interface DetectionOptions {
   readonly logger: Logger;
   /** Receives every match that raises an alert (each is also logged at debug). @defaultValue log each match at info */
   readonly sink?: MatchSink;
+  /** Where the rule switches and uploads of the API are read; without it only the rules on disk run. */
+  readonly cases?: CaseStore;
+  /** How often `cases` is polled for changes. @defaultValue {@link DEFAULT_RULE_POLL_INTERVAL_MS} */
+  readonly pollIntervalMs?: number;
 }
 
 /** How often windows decided at their close (lt/lte/eq/neq correlations) are checked, at most. */
 const MAX_FLUSH_INTERVAL_MS = 60_000;
 const MIN_FLUSH_INTERVAL_MS = 1_000;
 
-/** The rule keys, ids, names or titles of `disabled`, and the rule set without those rules. */
-function withoutDisabled(ruleSet: RuleSet, disabled: readonly string[]): RuleSet {
-  if (disabled.length === 0) return ruleSet;
-  const off = new Set(disabled);
-  const isOff = (rule: { key: string; id?: string; name?: string; title: string }): boolean =>
-    off.has(rule.key) || (rule.id !== undefined && off.has(rule.id)) || (rule.name !== undefined && off.has(rule.name)) || off.has(rule.title);
-  const rules = ruleSet.rules.filter((rule) => !isOff(rule));
-  const kept = new Set(rules.map((rule) => rule.key));
-  // A correlation over a disabled rule would never see that rule's matches: disable it too.
-  const correlations = ruleSet.correlations.filter((correlation) => !isOff(correlation));
-  const correlationKeys = new Set(correlations.map((correlation) => correlation.key));
+/** How often the case store is polled for rule switches and uploads made through the API. */
+export const DEFAULT_RULE_POLL_INTERVAL_MS = 10_000;
+
+/** The shipped rule folders and pipelines plus the configured ones, as the catalog reads them. */
+export function ruleBaseSources(config: Readonly<DetectionConfig>): RuleBaseSources {
+  const shipped = defaultRuleSources();
   return {
-    ...ruleSet,
-    rules,
-    correlations: correlations.filter((correlation) => correlation.rules.every((key) => kept.has(key) || correlationKeys.has(key))),
+    shipped: config.shippedRules ? shipped.paths : [],
+    config: config.paths,
+    pipelines: [shipped.pipelinesDir, ...config.pipelines],
+    exclude: shipped.exclude,
+    disabledRules: config.disabledRules,
   };
 }
 
-/** Loads the shipped rules and pipelines plus the configured ones. */
+/** Reads the shipped and configured rules and pipelines (once per process; uploads come from the case store). */
+export function readConfiguredRuleBase(config: Readonly<DetectionConfig>): Promise<RuleBase> {
+  return readRuleBase(ruleBaseSources(config));
+}
+
+/** Loads the shipped rules and pipelines plus the configured ones, without the rules the config disables. */
 export async function loadConfiguredRules(config: Readonly<DetectionConfig>): Promise<RuleSet> {
-  const shipped = defaultRuleSources();
-  const pipelines: Pipeline[] = [];
-  const problems: RuleProblem[] = [];
-  for (const dir of [shipped.pipelinesDir, ...config.pipelines]) {
-    const loaded = await loadPipelines(dir);
-    pipelines.push(...loaded.pipelines);
-    problems.push(...loaded.problems);
-  }
-  const paths = [...(config.shippedRules ? shipped.paths : []), ...config.paths];
-  const ruleSet = await loadRuleSet({ paths, pipelines, exclude: [...shipped.exclude] });
-  return withoutDisabled({ ...ruleSet, problems: [...problems, ...ruleSet.problems] }, config.disabledRules);
+  return buildCatalog(await readConfiguredRuleBase(config), [], []).active;
+}
+
+/**
+ * What the API's rules routes need: the same rule files ingest loads (read at the first request),
+ * an in-memory correlation store per sample test, and the package root to show paths relative to.
+ */
+export function rulesApiDependencies(config: Readonly<DetectionConfig>): RulesDependencies {
+  return {
+    base: () => readConfiguredRuleBase(config),
+    newCorrelationStore: (clock) => new MemoryCorrelationStore({ clock, checkpointIntervalMs: 0 }),
+    root: packageRoot(),
+  };
+}
+
+/** One generation of detection: the rules, their correlation engine and the detector, swapped whole. */
+interface Generation {
+  readonly ruleSet: RuleSet;
+  readonly correlation: StreamingCorrelationEngine;
+  readonly detector: StreamingDetector;
 }
 
 /**
  * Loads the rules, builds the detector over the correlation store, and returns the pipeline hook
  * that evaluates every stored event. Broken rules are reported and left out; the others run.
  * Windows whose condition is decided when they close are flushed on a timer.
+ *
+ * With a case store, the rule switches and uploads made through the API apply too: the store is
+ * polled (a cheap stamp, see ruleChangeStamp) and on a change the rules are loaded again and a
+ * new detector built beside the running one, then swapped in at once between two events. The
+ * new correlation engine uses the same correlation store, so open windows carry over. Not carried
+ * over: the in-process list of windows decided at their close (lt/lte/eq/neq conditions); the old
+ * engine decides those already closed one last time, and a window still open at the swap is not
+ * decided at its close (it may still fire on a later event).
  */
 export async function startDetection(options: DetectionOptions): Promise<RunningDetection> {
   const { logger, metrics } = options;
-  const ruleSet = await loadConfiguredRules(options.config);
-  const errors = ruleSet.problems.filter((problem) => problem.severity === 'error');
-  for (const problem of errors.slice(0, 50)) {
-    logger.warn({ file: problem.file, line: problem.line, col: problem.col, code: problem.code, rule: problem.rule }, `rule disabled: ${problem.message}`);
+  const base = await readConfiguredRuleBase(options.config);
+  const cases = options.cases;
+  let stamp = '';
+  let changes: Pick<RuleChanges, 'states' | 'customRules'> = { states: [], customRules: [] };
+  if (cases) {
+    try {
+      const read = await readRuleChanges(cases);
+      ({ stamp } = read);
+      changes = read;
+    } catch (error) {
+      logger.warn({ err: error }, 'cannot read rule switches and uploads from the case store; starting with the rules on disk, retried at the next poll');
+    }
   }
-  const correlation: StreamingCorrelationEngine = createCorrelationEngine(ruleSet.correlations, { store: options.correlationStore });
-  const detector = createDetector(ruleSet, { correlation });
-  for (const failure of detector.failed) logger.warn({ rule: failure.key, source: failure.source }, `rule not evaluated: ${failure.message}`);
+  const reported = new Set<string>();
+  const build = (): Generation => {
+    const ruleSet = buildCatalog(base, changes.customRules, changes.states).active;
+    const errors = ruleSet.problems.filter((problem) => problem.severity === 'error');
+    let logged = 0;
+    for (const problem of errors) {
+      const key = `${problem.file}:${problem.line}:${problem.col}:${problem.code}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      if (logged++ < 50) logger.warn({ file: problem.file, line: problem.line, col: problem.col, code: problem.code, rule: problem.rule }, `rule disabled: ${problem.message}`);
+    }
+    const correlation: StreamingCorrelationEngine = createCorrelationEngine(ruleSet.correlations, { store: options.correlationStore });
+    const detector = createDetector(ruleSet, { correlation });
+    for (const failure of detector.failed) logger.warn({ rule: failure.key, source: failure.source }, `rule not evaluated: ${failure.message}`);
+    return { ruleSet, correlation, detector };
+  };
+  let current = build();
 
   const matchesTotal = new Counter({
     name: 'watchpost_detection_matches_total',
@@ -100,6 +156,7 @@ export async function startDetection(options: DetectionOptions): Promise<Running
     labelNames: ['state'],
     registers: [metrics],
     collect() {
+      const { ruleSet, detector } = current;
       this.set({ state: 'active' }, ruleSet.rules.length + ruleSet.correlations.length - detector.failed.length);
       this.set({ state: 'disabled' }, ruleSet.disabled.length + detector.failed.length);
     },
@@ -129,37 +186,111 @@ export async function startDetection(options: DetectionOptions): Promise<Running
     await sink(matches);
   };
 
-  const shortest = Math.min(...ruleSet.correlations.map((rule) => rule.timespanMs));
-  const interval = Number.isFinite(shortest) ? Math.min(MAX_FLUSH_INTERVAL_MS, Math.max(MIN_FLUSH_INTERVAL_MS, shortest / 4)) : MAX_FLUSH_INTERVAL_MS;
-  let flushing = false;
-  const timer = setInterval(() => {
-    if (flushing) return;
-    flushing = true;
-    correlation
-      .flush()
-      .then((matches) => deliver(matches.filter((match) => !detector.consumed(match.rule.key))))
-      .catch((error: unknown) => logger.warn({ err: error }, 'closing correlation windows failed; retried at the next tick'))
-      .finally(() => {
-        flushing = false;
-      });
-  }, interval);
-  timer.unref();
+  const reloadsTotal = new Counter({
+    name: 'watchpost_detection_reloads_total',
+    help: 'Rule reloads after switches or uploads changed in the case store, by outcome (ok, failed).',
+    labelNames: ['outcome'],
+    registers: [metrics],
+  });
 
-  logger.info(
-    { rules: ruleSet.rules.length, correlations: ruleSet.correlations.length, filters: ruleSet.filters.length, disabled: ruleSet.disabled.length, notCompiled: detector.failed.length },
-    'detection rules loaded',
-  );
+  let flushing = false;
+  const flush = (generation: Generation): Promise<void> =>
+    generation.correlation.flush().then((matches) => deliver(matches.filter((match) => !generation.detector.consumed(match.rule.key))));
+  const flushInterval = (ruleSet: RuleSet): number => {
+    const shortest = Math.min(...ruleSet.correlations.map((rule) => rule.timespanMs));
+    return Number.isFinite(shortest) ? Math.min(MAX_FLUSH_INTERVAL_MS, Math.max(MIN_FLUSH_INTERVAL_MS, shortest / 4)) : MAX_FLUSH_INTERVAL_MS;
+  };
+  const startFlushTimer = (): NodeJS.Timeout => {
+    const timer = setInterval(() => {
+      if (flushing) return;
+      flushing = true;
+      flush(current)
+        .catch((error: unknown) => logger.warn({ err: error }, 'closing correlation windows failed; retried at the next tick'))
+        .finally(() => {
+          flushing = false;
+        });
+    }, flushInterval(current.ruleSet));
+    timer.unref();
+    return timer;
+  };
+  let flushTimer = startFlushTimer();
+
+  const logLoaded = (message: string): void => {
+    const { ruleSet, detector } = current;
+    logger.info(
+      {
+        rules: ruleSet.rules.length,
+        correlations: ruleSet.correlations.length,
+        filters: ruleSet.filters.length,
+        disabled: ruleSet.disabled.length,
+        notCompiled: detector.failed.length,
+        custom: changes.customRules.length,
+        switched: changes.states.length,
+      },
+      message,
+    );
+  };
+  logLoaded('detection rules loaded');
+
+  let closed = false;
+  let reloading: Promise<boolean> | undefined;
+  /** Polls the stamp; on a change reads everything, builds the next generation, then swaps. */
+  const reload = async (): Promise<boolean> => {
+    if (!cases || closed) return false;
+    const now = await ruleChangeStamp(cases);
+    if (now === stamp) return false;
+    const read = await readRuleChanges(cases);
+    const previous = current;
+    const previousChanges = changes;
+    changes = read;
+    try {
+      current = build();
+    } catch (error) {
+      changes = previousChanges;
+      throw error;
+    }
+    stamp = read.stamp;
+    clearInterval(flushTimer);
+    flushTimer = startFlushTimer();
+    // Windows the old engine tracked that have closed by now are decided once more, by it.
+    await flush(previous).catch((error: unknown) => logger.warn({ err: error }, 'closing the windows of the replaced rules failed'));
+    logLoaded('detection rules reloaded after a change made through the API');
+    return true;
+  };
+  const reloadOnce = (): Promise<boolean> => (reloading ??= reload().finally(() => (reloading = undefined)));
+  const pollTimer = cases
+    ? setInterval(() => {
+        reloadOnce()
+          .then((changed) => {
+            if (changed) reloadsTotal.inc({ outcome: 'ok' });
+          })
+          .catch((error: unknown) => {
+            reloadsTotal.inc({ outcome: 'failed' });
+            logger.warn({ err: error }, 'cannot reload the rules from the case store; the running rules stay, retried at the next poll');
+          });
+      }, options.pollIntervalMs ?? DEFAULT_RULE_POLL_INTERVAL_MS)
+    : undefined;
+  pollTimer?.unref();
+
   return {
-    ruleSet,
-    detector,
+    get ruleSet() {
+      return current.ruleSet;
+    },
+    get detector() {
+      return current.detector;
+    },
     async afterStore(events) {
       for (const event of events) {
         eventsTotal.inc();
-        await deliver(await detector.process(event));
+        // One generation per event: a swap lands between two events, never inside one.
+        await deliver(await current.detector.process(event));
       }
     },
+    reload: reloadOnce,
     close() {
-      clearInterval(timer);
+      closed = true;
+      clearInterval(flushTimer);
+      if (pollTimer) clearInterval(pollTimer);
       return Promise.resolve();
     },
   };

@@ -14,8 +14,9 @@ import { IngestPipeline } from '../ingest/pipeline/pipeline.js';
 import { startSupervisor, type SupervisedSource } from '../ingest/pipeline/supervisor.js';
 import { SOURCES } from '../ingest/sources/index.js';
 import { openBackends, type Backends } from './backends.js';
+import { createAlertingService, type AlertingService } from '../engine/alerting/index.js';
 import { startAlerting, type RunningAlerting } from './alerting.js';
-import { startDetection, type RunningDetection } from './detection.js';
+import { rulesApiDependencies, startDetection, type RunningDetection } from './detection.js';
 import { startMaintenance } from './maintenance.js';
 import { VERSION } from './version.js';
 
@@ -153,6 +154,8 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
           metrics,
           logger: logger.child({ component: 'detection' }),
           ...(alerting ? { sink: alerting.sink } : {}),
+          // Rule switches and uploads made through the API, polled.
+          cases: backends.cases,
         });
         const running = detection;
         closers.push(() => running.close());
@@ -174,6 +177,12 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
     }
     const passwords = scryptHasher();
     if (roles.includes('api')) await announceFirstAdmin(backends, passwords, logger);
+    // The API's triage, suppressions and live stream: the engine this process already runs (so
+    // its new alerts reach the stream at once), else one of its own over the same stores, which
+    // runs no periodic checks (the stream then polls the store for other processes' alerts).
+    const apiAlerting: AlertingService | undefined = roles.includes('api')
+      ? (alerting?.service ?? createAlertingService({ store: backends.cases, queue: backends.queue, clock: SYSTEM_CLOCK, config: config.alerting }))
+      : undefined;
     const app = await buildApi({
       config: config.api,
       logger,
@@ -182,6 +191,8 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
       health,
       cases: backends.cases,
       events: backends.events,
+      rules: rulesApiDependencies(config.detection),
+      ...(apiAlerting ? { alerting: apiAlerting } : {}),
       // API tokens (Bearer) and console sessions (cookie), as buildApi composes them.
       auth: config.auth,
       passwords,

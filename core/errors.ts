@@ -84,6 +84,10 @@ export const ERROR_CATALOGUE = {
     intent: 'user',
     summary: 'A change to an alert, incident or suppression is refused: closing without a verdict, an unknown task or alert, a value over its limit.',
   },
+  WATCHPOST_ERR_RULE_INVALID: {
+    intent: 'user',
+    summary: 'An uploaded or tested Sigma rule does not load: every problem is listed with its file:line:col; or the rule asked for does not exist or cannot be changed that way.',
+  },
   WATCHPOST_ERR_AUTH_FAILED: {
     intent: 'user',
     summary: 'Sign-in refused: unknown user, wrong password or disabled account (deliberately not told apart).',
@@ -106,6 +110,21 @@ export const ERROR_CATALOGUE = {
     summary: 'An API token cannot be created: a role its user (or the requester) does not hold, a disabled user, or too many active tokens.',
   },
   WATCHPOST_ERR_AUTH_LAST_ADMIN: { intent: 'user', summary: 'The change would leave no enabled admin (disabling or demoting the last one).' },
+  WATCHPOST_ERR_AUTH_OIDC: {
+    intent: 'user',
+    summary:
+      'An OIDC sign-in cannot finish: OIDC is not configured, the sign-in cookie is missing, expired or does not match the state, the provider answered with an error, or the ID token failed validation (issuer, audience, nonce, expiry, signature); start the sign-in again.',
+  },
+  WATCHPOST_ERR_AUTH_OIDC_DENIED: {
+    intent: 'user',
+    summary:
+      'The identity provider vouched for the user but Watchpost refuses them: none of their groups maps to a role and there is no default role, the account is disabled, it does not exist and auto-creation is off, or the username belongs to another account.',
+  },
+  WATCHPOST_ERR_AUTH_OIDC_UNAVAILABLE: {
+    intent: 'operational',
+    summary:
+      'The OIDC provider cannot be reached, timed out or answered with a server error (discovery, token or userinfo endpoint); sign-ins work again once it answers.',
+  },
   WATCHPOST_ERR_INTERNAL: { intent: 'unexpected', summary: 'A bug: an invariant was broken. Please report it with the log.' },
 } as const satisfies Record<string, { intent: ErrorIntent; summary: string }>;
 

@@ -4,7 +4,7 @@ import { mapEsError } from './case-errors.js';
 import { KEYWORD_SUBFIELD, LOWER_SUBFIELD, type FieldType, type FieldTypes } from './filter-dsl.js';
 
 /** The collections of the case store, each an index `<prefix>-cases-<name>`. */
-export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks', 'suppressions'] as const;
+export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks', 'suppressions', 'ruleStates', 'customRules'] as const;
 
 /** The append-only logs, each an index `<prefix>-cases-<name>`. */
 export const CASE_LOGS = ['timeline', 'audit'] as const;
@@ -12,9 +12,9 @@ export const CASE_LOGS = ['timeline', 'audit'] as const;
 /** One collection or log name. */
 export type CaseIndexName = (typeof CASE_COLLECTIONS)[number] | (typeof CASE_LOGS)[number];
 
-/** The index of one collection or log. */
+/** The index of one collection or log; a camelCase name is written kebab-case (index names are lower case). */
 export function caseIndex(prefix: string, name: CaseIndexName): string {
-  return `${prefix}-cases-${name}`;
+  return `${prefix}-cases-${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }
 
 /** Every index of the case store, in a fixed order. */
@@ -60,6 +60,7 @@ export const CASE_FIELD_TYPES: FieldTypes = Object.freeze({
   suppressedCount: 'number',
   'steps.attempts': 'number',
   disabled: 'boolean',
+  enabled: 'boolean',
   revoked: 'boolean',
   'tasks.done': 'boolean',
   'steps.dryRun': 'boolean',

@@ -1,5 +1,18 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { Alert, ApiToken, AuditEntry, BlockState, Incident, PlaybookRun, Session, Suppression, TimelineEntry, User } from '../../core/cases/types.js';
+import type {
+  Alert,
+  ApiToken,
+  AuditEntry,
+  BlockState,
+  CustomRule,
+  Incident,
+  PlaybookRun,
+  RuleState,
+  Session,
+  Suppression,
+  TimelineEntry,
+  User,
+} from '../../core/cases/types.js';
 import { OperationalError, UserError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import type { CaseStore } from '../../core/stores/case-store.js';
@@ -51,6 +64,8 @@ export class ElasticsearchCaseStore implements CaseStore {
   readonly runs: ElasticsearchCollection<PlaybookRun>;
   readonly blocks: ElasticsearchCollection<BlockState>;
   readonly suppressions: ElasticsearchCollection<Suppression>;
+  readonly ruleStates: ElasticsearchCollection<RuleState>;
+  readonly customRules: ElasticsearchCollection<CustomRule>;
   readonly timeline: ElasticsearchAppendOnlyLog<TimelineEntry>;
   readonly audit: ElasticsearchAppendOnlyLog<AuditEntry>;
   private readonly indices: string[];
@@ -69,6 +84,8 @@ export class ElasticsearchCaseStore implements CaseStore {
     this.runs = collection('runs');
     this.blocks = collection('blocks');
     this.suppressions = collection('suppressions');
+    this.ruleStates = collection('ruleStates');
+    this.customRules = collection('customRules');
     this.timeline = new ElasticsearchAppendOnlyLog(client, caseIndex(prefix, 'timeline'));
     this.audit = new ElasticsearchAppendOnlyLog(client, caseIndex(prefix, 'audit'));
     this.indices = caseIndices(prefix);

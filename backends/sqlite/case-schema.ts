@@ -1,7 +1,7 @@
 import { migrate, type SqliteDatabase } from './database.js';
 
 /** The collections of the case store, each a table `case_<name>`. */
-export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks', 'suppressions'] as const;
+export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks', 'suppressions', 'ruleStates', 'customRules'] as const;
 
 /** The collections the first migration created; a collection added later gets a migration of its own. */
 const FIRST_COLLECTIONS: readonly CaseCollectionName[] = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks'];
@@ -30,6 +30,9 @@ function collectionTable(name: CaseCollectionName): string {
     runs: ['updatedAt'],
     blocks: ['expiresAt'],
     suppressions: ['expiresAt'],
+    // Ingest polls the newest updatedAt of both to notice rule changes.
+    ruleStates: ['updatedAt'],
+    customRules: ['updatedAt'],
   };
   const indexes = ['createdAt', ...extra[name]].map(
     (field) => `CREATE INDEX case_${name}_by_${field.toLowerCase()} ON case_${name} (json_extract(sdoc, '$.${field}'), id);`,
@@ -85,6 +88,7 @@ export const CASE_MIGRATIONS: readonly string[] = [
     ...CASE_LOGS.map(logTable),
   ].join('\n'),
   collectionTable('suppressions'),
+  [collectionTable('ruleStates'), collectionTable('customRules')].join('\n'),
 ];
 
 /** Creates or upgrades the case store's tables. */

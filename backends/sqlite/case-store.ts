@@ -1,4 +1,17 @@
-import type { Alert, ApiToken, AuditEntry, BlockState, Incident, PlaybookRun, Session, Suppression, TimelineEntry, User } from '../../core/cases/types.js';
+import type {
+  Alert,
+  ApiToken,
+  AuditEntry,
+  BlockState,
+  CustomRule,
+  Incident,
+  PlaybookRun,
+  RuleState,
+  Session,
+  Suppression,
+  TimelineEntry,
+  User,
+} from '../../core/cases/types.js';
 import { OperationalError } from '../../core/errors.js';
 import type { CaseStore } from '../../core/stores/case-store.js';
 import type { BackendHealth } from '../../core/stores/event-store.js';
@@ -34,6 +47,8 @@ export class SqliteCaseStore implements CaseStore {
   readonly runs: SqliteCollection<PlaybookRun>;
   readonly blocks: SqliteCollection<BlockState>;
   readonly suppressions: SqliteCollection<Suppression>;
+  readonly ruleStates: SqliteCollection<RuleState>;
+  readonly customRules: SqliteCollection<CustomRule>;
   readonly timeline: SqliteAppendOnlyLog<TimelineEntry>;
   readonly audit: SqliteAppendOnlyLog<AuditEntry>;
 
@@ -51,6 +66,8 @@ export class SqliteCaseStore implements CaseStore {
     this.runs = new SqliteCollection(db, 'runs');
     this.blocks = new SqliteCollection(db, 'blocks');
     this.suppressions = new SqliteCollection(db, 'suppressions');
+    this.ruleStates = new SqliteCollection(db, 'ruleStates');
+    this.customRules = new SqliteCollection(db, 'customRules');
     this.timeline = new SqliteAppendOnlyLog(db, 'timeline');
     this.audit = new SqliteAppendOnlyLog(db, 'audit');
   }

@@ -98,6 +98,38 @@ export interface Suppression {
   readonly updatedAt: string;
 }
 
+/**
+ * A rule switched on or off from the API. It overrides the config's `detection.disabledRules`
+ * for that rule, and every ingest process applies it within one poll of the store.
+ */
+export interface RuleState {
+  /** The rule key (its `id`, else `name`, else `<file>#<n>`). */
+  readonly id: string;
+  readonly enabled: boolean;
+  readonly reason?: string;
+  /** Who switched it last (a principal id). */
+  readonly updatedBy: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** A Sigma rule file uploaded through the API, loaded with the shipped and configured rules. */
+export interface CustomRule {
+  /** Lower-case letters, digits, `-` and `_`; its documents load as the file `custom/<id>.yml`. */
+  readonly id: string;
+  /** The YAML as uploaded (one or more documents). */
+  readonly text: string;
+  /** Keys of the documents it holds, as the loader named them when it was stored. */
+  readonly keys: readonly string[];
+  /** The title of its first document, for lists. */
+  readonly title: string;
+  /** Who uploaded it (a principal id). */
+  readonly createdBy: string;
+  readonly updatedBy: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
 /** An observable of an incident: an address, account, host, hash, domain or URL. */
 export interface Observable {
   readonly type: 'ip' | 'user' | 'host' | 'hash' | 'domain' | 'url' | 'other';
@@ -178,6 +210,11 @@ export interface User {
    * sign in only through OIDC and for the service users that own API tokens.
    */
   readonly passwordHash?: string;
+  /**
+   * The OpenID Connect identity this user signs in as, `<issuer> <sub>` (core/auth/oidc-users.ts):
+   * set at the first OIDC sign-in, after which only that identity may use the account.
+   */
+  readonly oidcSubject?: string;
   readonly disabled: boolean;
   readonly lastLoginAt?: string;
   readonly createdAt: string;

@@ -225,6 +225,61 @@ export const AlertingConfigSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** A role an identity provider's group may grant: the human roles (ingest is for machines). */
+const oidcRole = (description: string) =>
+  Type.Union(
+    ['viewer', 'analyst', 'responder', 'approver', 'admin'].map((role) => Type.Literal(role)),
+    { description },
+  );
+
+/** Single sign-on through an OpenID Connect provider (Keycloak, Authentik, ...); docs/auth.md. */
+export const OidcConfigSchema = Type.Object(
+  {
+    issuer: Type.String({
+      pattern: '^https?://',
+      maxLength: 2048,
+      description: 'The provider\u2019s issuer URL, exactly as its discovery document states it (http only for localhost).',
+    }),
+    clientId: Type.String({ minLength: 1, maxLength: 512, description: 'The client id registered at the provider.' }),
+    clientSecret: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 4096,
+        description: 'The client secret (secret; never logged). Absent: a public client, PKCE only, and sign-ins must finish on the process that began them.',
+      }),
+    ),
+    redirectUri: Type.String({
+      pattern: '^https?://',
+      maxLength: 2048,
+      description: 'This server\u2019s callback as registered at the provider: its public URL followed by /api/v1/auth/oidc/callback.',
+    }),
+    scopes: Type.Array(Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }), {
+      default: ['openid', 'profile', 'email'],
+      maxItems: 32,
+      description: 'Scopes requested; openid is always added.',
+    }),
+    usernameClaim: Type.String({ minLength: 1, maxLength: 128, default: 'preferred_username', description: 'The ID token claim that becomes the Watchpost username.' }),
+    groupsClaim: Type.String({
+      minLength: 1,
+      maxLength: 128,
+      default: 'groups',
+      description: 'The claim listing the user\u2019s groups, in the ID token or else from the userinfo endpoint.',
+    }),
+    groupRoles: Type.Record(Type.String({ minLength: 1, maxLength: 256 }), oidcRole('viewer < analyst < responder < approver < admin.'), {
+      default: {},
+      maxProperties: 1000,
+      description: 'Group name to role; a user gets the role of every group they are in. Not settable from the environment.',
+    }),
+    defaultRole: Type.Optional(oidcRole('The role of a user in no mapped group; absent: such a user is refused.')),
+    autoCreate: Type.Boolean({
+      default: true,
+      description: 'Create a Watchpost user at the first sign-in; otherwise an admin creates the user (without a password) first.',
+    }),
+    timeoutMs: Type.Integer({ minimum: 1000, maximum: 60_000, default: 10_000, description: 'Timeout of each request to the provider.' }),
+  },
+  { additionalProperties: false },
+);
+
 /** Local sign-in: sessions of the console, login throttling, and whether clients use HTTPS. */
 export const AuthConfigSchema = Type.Object(
   {
@@ -265,6 +320,7 @@ export const AuthConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    oidc: Type.Optional(OidcConfigSchema),
   },
   { additionalProperties: false, default: {} },
 );
@@ -300,3 +356,4 @@ export type RetentionConfig = Static<typeof RetentionConfigSchema>;
 export type DetectionConfig = Static<typeof DetectionConfigSchema>;
 export type AlertingConfig = Static<typeof AlertingConfigSchema>;
 export type AuthConfig = Static<typeof AuthConfigSchema>;
+export type OidcConfig = Static<typeof OidcConfigSchema>;

@@ -3,8 +3,10 @@ import type {
   ApiToken,
   AuditEntry,
   BlockState,
+  CustomRule,
   Incident,
   PlaybookRun,
+  RuleState,
   Session,
   Suppression,
   TimelineEntry,
@@ -31,6 +33,10 @@ export interface CaseStore {
   readonly blocks: Collection<BlockState>;
   /** Alert suppressions (tuning): expired ones stay until deleted, and stop applying. */
   readonly suppressions: Collection<Suppression>;
+  /** Rules switched on or off from the API, keyed by rule key; ingest polls them. */
+  readonly ruleStates: Collection<RuleState>;
+  /** Rule files uploaded through the API; ingest polls them. */
+  readonly customRules: Collection<CustomRule>;
   /** The incident timelines: append-only, entries keyed by their `incidentId`. */
   readonly timeline: AppendOnlyLog<TimelineEntry>;
   /** The audit log: append-only; only retention deletes from it. */

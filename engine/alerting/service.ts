@@ -10,7 +10,8 @@ import { Incidents } from './incidents.js';
 import { Outbox } from './outbox.js';
 import { responseFigures, SlaMonitor, slaOf, type IncidentSla, type ResponseReport } from './sla.js';
 import { Suppressions } from './suppressions.js';
-import type { Incident } from '../../core/cases/types.js';
+import type { Alert, Incident } from '../../core/cases/types.js';
+import type { Stored } from '../../core/stores/case-store.js';
 
 /** What the alerting engine is built from: the process's stores and clock, and its config slice. */
 export interface AlertingDeps {
@@ -18,6 +19,12 @@ export interface AlertingDeps {
   readonly queue: JobQueue;
   readonly clock: Clock;
   readonly config: Readonly<AlertingConfig>;
+}
+
+/** What one handled batch wrote: the alerts it created, and those it counted a repeat on. */
+export interface AlertsWritten {
+  readonly created: readonly Stored<Alert>[];
+  readonly updated: readonly Stored<Alert>[];
 }
 
 /** The alerting engine: every part shares the same store, queue, clock and config. */
@@ -30,6 +37,12 @@ export interface AlertingService {
   readonly availability: SourceSilenceMonitor;
   /** Detection's sink: raises, counts or suppresses an alert per match. */
   handle(matches: readonly RuleMatch[]): Promise<HandleResult>;
+  /**
+   * Calls `listener` after each batch {@link handle} wrote alerts in this process (the API's live
+   * updates; other processes are seen by polling the store). Returns the unsubscribe. A listener
+   * that throws is ignored: a live view must never fail detection.
+   */
+  onAlerts(listener: (written: AlertsWritten) => void): () => void;
   /** The ingest pipeline's hook for availability (synchronous). */
   observe(events: readonly EcsEvent[]): void;
   /** The SLA clocks of an incident now. */
@@ -51,6 +64,7 @@ export function createAlertingService(deps: AlertingDeps): AlertingService {
   const alerts = new AlertManager({ store, clock, config, suppressions, incidents, outbox });
   const sla = new SlaMonitor(store, clock, config.sla);
   const availability = new SourceSilenceMonitor({ store, clock, config: config.availability, alerts });
+  const listeners = new Set<(written: AlertsWritten) => void>();
   return {
     alerts,
     incidents,
@@ -58,7 +72,25 @@ export function createAlertingService(deps: AlertingDeps): AlertingService {
     outbox,
     sla,
     availability,
-    handle: (matches) => alerts.handle(matches),
+    async handle(matches) {
+      const result = await alerts.handle(matches);
+      if (result.alerts.length > 0 && listeners.size > 0) {
+        const created = new Set(result.newAlerts);
+        const written = { created: result.newAlerts, updated: result.alerts.filter((alert) => !created.has(alert)) };
+        for (const listener of listeners) {
+          try {
+            listener(written);
+          } catch {
+            // See onAlerts: ignored on purpose.
+          }
+        }
+      }
+      return result;
+    },
+    onAlerts(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     observe: (events) => availability.observe(events),
     slaOf: (incident) => slaOf(incident, config.sla, clock.now()),
     responseFigures: (range) => responseFigures(store, range, config.sla, clock.now()),

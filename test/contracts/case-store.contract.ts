@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Alert, AuditEntry, Suppression, TimelineEntry } from '../../core/cases/types.js';
+import type { Alert, AuditEntry, CustomRule, RuleState, Suppression, TimelineEntry } from '../../core/cases/types.js';
 import type { FilterNode } from '../../core/query/filter.js';
 import {
   MAX_LIST_LIMIT,
@@ -41,6 +41,35 @@ function makeSuppression(overrides: Partial<Suppression> = {}): Suppression {
   };
 }
 
+/** A rule switched off from the API, the way the rules routes write one. */
+function makeRuleState(overrides: Partial<RuleState> = {}): RuleState {
+  return {
+    id: randomId(),
+    enabled: false,
+    reason: 'noisy on the build servers, ticket SEC-1043',
+    updatedBy: 'alice',
+    createdAt: at(0),
+    updatedAt: at(0),
+    ...overrides,
+  };
+}
+
+/** An uploaded rule file, the way the rules routes write one. */
+function makeCustomRule(overrides: Partial<CustomRule> = {}): CustomRule {
+  const id = randomId().toLowerCase();
+  return {
+    id,
+    text: 'title: SSH login as root\nid: 6f9d1c52-1b7e-4a38-9d2a-3c1f0e8a7b10\nlogsource:\n  product: linux\n  service: sshd\ndetection:\n  sel:\n    user.name: root\n  condition: sel\n',
+    keys: ['6f9d1c52-1b7e-4a38-9d2a-3c1f0e8a7b10'],
+    title: 'SSH login as root',
+    createdBy: 'alice',
+    updatedBy: 'alice',
+    createdAt: at(0),
+    updatedAt: at(0),
+    ...overrides,
+  };
+}
+
 /** How a contract run gets a store, and gives it back. */
 export type OpenCaseStore = () => Promise<{ store: CaseStore; cleanup: () => Promise<void> }>;
 
@@ -51,7 +80,7 @@ type Identified = { readonly id: string; readonly createdAt: string };
  * the test sets to its own marker so that its filters and totals see only its own records.
  */
 interface CollectionCase {
-  readonly name: 'alerts' | 'incidents' | 'users' | 'tokens' | 'sessions' | 'runs' | 'blocks' | 'suppressions';
+  readonly name: 'alerts' | 'incidents' | 'users' | 'tokens' | 'sessions' | 'runs' | 'blocks' | 'suppressions' | 'ruleStates' | 'customRules';
   readonly make: (overrides?: Record<string, unknown>) => Identified;
   readonly change: (record: Identified) => Identified;
   readonly markerField: string;
@@ -80,6 +109,18 @@ const COLLECTIONS: readonly CollectionCase[] = [
     make: (o) => makeSuppression(o),
     change: (r) => ({ ...r, suppressedCount: 3, lastSuppressedAt: at(5), updatedAt: at(5) }) as Identified,
     markerField: 'author',
+  },
+  {
+    name: 'ruleStates',
+    make: (o) => makeRuleState(o),
+    change: (r) => ({ ...r, enabled: true, reason: 'fixed upstream', updatedAt: at(6) }) as Identified,
+    markerField: 'updatedBy',
+  },
+  {
+    name: 'customRules',
+    make: (o) => makeCustomRule(o),
+    change: (r) => ({ ...r, title: 'SSH login as root (tuned)', keys: ['a', 'b'], updatedAt: at(8) }) as Identified,
+    markerField: 'createdBy',
   },
 ];
 
@@ -454,6 +495,28 @@ export function describeCaseStoreContract(name: string, open: OpenCaseStore): vo
         expect(counted).toMatchObject({ suppressedCount: 1, lastSuppressedAt: now });
         const busiest = await store.suppressions.list({ filter: eq('author', m), sort: 'suppressedCount', order: 'desc', limit: 1 });
         expect(busiest.items.map((x) => x.id)).toEqual([active.id]);
+      });
+
+      it('tells a rule change by the newest updatedAt and the total, and lists the rules switched off', async () => {
+        const m = marker();
+        const states = [
+          makeRuleState({ updatedBy: m, updatedAt: at(3) }),
+          makeRuleState({ updatedBy: m, enabled: true, updatedAt: at(9) }),
+          makeRuleState({ updatedBy: m, updatedAt: at(5) }),
+        ];
+        await Promise.all(states.map((x) => store.ruleStates.create(x)));
+        const newest = await store.ruleStates.list({ filter: eq('updatedBy', m), sort: 'updatedAt', order: 'desc', limit: 1 });
+        expect(newest).toMatchObject({ total: 3, items: [{ id: states[1]!.id, updatedAt: at(9) }] });
+        const off = await store.ruleStates.list({ filter: { op: 'and', children: [eq('updatedBy', m), eq('enabled', false)] } });
+        expect(off.items.map((x) => x.id).sort()).toEqual([states[0]!.id, states[2]!.id].sort());
+        await store.ruleStates.delete(states[1]!.id);
+        const after = await store.ruleStates.list({ filter: eq('updatedBy', m), sort: 'updatedAt', order: 'desc', limit: 1 });
+        expect(after).toMatchObject({ total: 2, items: [{ id: states[2]!.id }] });
+        // An uploaded file of 256 KiB is stored and read back whole, though too long to index.
+        const big = makeCustomRule({ createdBy: m, text: `# ${'x'.repeat(256 * 1024 - 10)}\n` });
+        await store.customRules.create(big);
+        await expect(store.customRules.get(big.id)).resolves.toMatchObject({ text: big.text });
+        await expect(store.customRules.list({ filter: eq('createdBy', m) })).resolves.toMatchObject({ total: 1 });
       });
 
       it('expires sessions: a range on expiresAt lists them and deleteMatching removes exactly them', async () => {

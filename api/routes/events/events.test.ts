@@ -137,4 +137,70 @@ describe('GET /api/v1/events', () => {
     expect(response.statusCode).toBe(503);
     expect(response.json<{ error: string }>().error).toBe('unavailable');
   });
+
+  const aggregate = (path: 'terms' | 'histogram', query: Record<string, string>, role: string | null = 'viewer', api = app) =>
+    api.inject({ method: 'GET', url: `/api/v1/events/${path}`, query, headers: role === null ? {} : { 'x-role': role } });
+
+  describe('GET /api/v1/events/terms', () => {
+    it('counts the values of a field among the events matching the query, most frequent first', async () => {
+      const response = await aggregate('terms', { field: 'source.ip', from: at(48) });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json()).toMatchObject({
+        field: 'source.ip',
+        buckets: [
+          { value: '10.0.0.5', count: 2 },
+          { value: '10.9.9.9', count: 1 },
+          { value: '198.51.100.4', count: 1 },
+        ],
+      });
+      const failed = (await aggregate('terms', { field: 'user.name', q: 'failed', size: '1' })).json<{ buckets: unknown[] }>();
+      expect(failed.buckets).toEqual([{ value: 'bob', count: 1 }]);
+      const ports = (await aggregate('terms', { field: 'destination.port' })).json<{ buckets: unknown[] }>();
+      expect(ports.buckets).toEqual([
+        { value: 22, count: 2 },
+        { value: 2222, count: 1 },
+      ]);
+    });
+
+    it('refuses what is outside its limits or schema, and answers 401, 403 and 503 like the search', async () => {
+      for (const query of <Record<string, string>[]>[{}, { field: 'a b' }, { field: 'user.name', size: '101' }, { field: 'user.name', size: '0' }, { field: 'x', from: '2020-01-01', to: '2022-01-01' }]) {
+        expect((await aggregate('terms', query)).statusCode, JSON.stringify(query)).toBe(400);
+      }
+      const bad = await aggregate('terms', { field: 'user.name', q: 'user.name:(root' });
+      expect(bad.json()).toMatchObject({ code: 'WATCHPOST_ERR_QUERY_SYNTAX', column: expect.any(Number) });
+      expect((await aggregate('terms', { field: 'user.name' }, null)).statusCode).toBe(401);
+      expect((await aggregate('terms', { field: 'user.name' }, 'ingest')).statusCode).toBe(403);
+      expect((await aggregate('terms', { field: 'user.name' }, 'viewer', bare)).statusCode).toBe(503);
+    });
+  });
+
+  describe('GET /api/v1/events/histogram', () => {
+    it('counts matching events per interval over the whole range, empty intervals included', async () => {
+      const from = new Date(Math.floor((now - 4 * HOUR) / HOUR) * HOUR).toISOString();
+      const to = new Date(Math.floor((now - 4 * HOUR) / HOUR) * HOUR + 5 * HOUR).toISOString();
+      const response = await aggregate('histogram', { from, to, interval: '1h' });
+      expect(response.statusCode, response.body).toBe(200);
+      const body = response.json<{ intervalMs: number; buckets: { start: string; count: number }[] }>();
+      expect(body.intervalMs).toBe(HOUR);
+      expect(body.buckets).toHaveLength(5);
+      expect(body.buckets[0]?.start).toBe(from);
+      expect(body.buckets.reduce((sum, b) => sum + b.count, 0)).toBe(3);
+      const failed = (await aggregate('histogram', { from, to, interval: '1h', q: 'failed' })).json<{ buckets: { count: number }[] }>();
+      expect(failed.buckets.reduce((sum, b) => sum + b.count, 0)).toBe(2);
+      // Without an interval: about 60 buckets over the default 24 hours.
+      const auto = (await aggregate('histogram', {})).json<{ intervalMs: number; buckets: unknown[] }>();
+      expect(auto.intervalMs).toBe(30 * 60_000);
+      expect(auto.buckets.length).toBeGreaterThanOrEqual(48);
+      expect(auto.buckets.length).toBeLessThanOrEqual(49);
+    });
+
+    it('refuses too many buckets, an interval under a second and a malformed one', async () => {
+      const tooMany = await aggregate('histogram', { interval: '1s' });
+      expect(tooMany.statusCode).toBe(400);
+      expect(tooMany.json<{ message: string }>().message).toContain('buckets');
+      expect((await aggregate('histogram', { interval: '500ms' })).statusCode).toBe(400);
+      expect((await aggregate('histogram', { interval: 'hourly' })).statusCode).toBe(400);
+      expect((await aggregate('histogram', {}, 'ingest')).statusCode).toBe(403);
+    });
+  });
 });

@@ -1,0 +1,75 @@
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApi, type ApiDependencies } from '../../api/app.js';
+import { formatToken } from '../../api/plugins/token-auth.js';
+import type { Role } from '../../core/cases/types.js';
+import { ManualClock } from '../../core/clock.js';
+import { loadConfig } from '../../core/config/load.js';
+import { hashSecret, randomId, randomSecret } from '../../core/ids.js';
+import { silentLogger } from '../../core/log.js';
+import { createMetricsRegistry } from '../../core/metrics.js';
+import { createAlertingService, type AlertingService } from '../../engine/alerting/index.js';
+import { openSqliteDatabase, type SqliteDatabase } from '../../backends/sqlite/database.js';
+import { SqliteCaseStore } from '../../backends/sqlite/case-store.js';
+import { SqliteEventStore } from '../../backends/sqlite/event-store.js';
+import { SqliteJobQueue } from '../../backends/sqlite/job-queue.js';
+import { alertingConfig } from '../integration/alerting-behaviour.js';
+
+/** The app with the alerting engine over in-memory SQLite stores (cases, events, queue) and a manual clock. */
+export interface AlertingApiHarness {
+  readonly app: FastifyInstance;
+  readonly db: SqliteDatabase;
+  readonly cases: SqliteCaseStore;
+  readonly events: SqliteEventStore;
+  readonly alerting: AlertingService;
+  readonly clock: ManualClock;
+  /** An `authorization` header for a new token of `userId` (created with `roles` when missing). */
+  bearer(userId: string, roles: Role[]): Promise<string>;
+  call(authorization: string | undefined, options: InjectOptions): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+/** Builds the harness; `extra` overrides dependencies of buildApi (stream limits, for example). */
+export async function alertingApiHarness(extra: Partial<ApiDependencies> = {}): Promise<AlertingApiHarness> {
+  const db: SqliteDatabase = openSqliteDatabase(':memory:');
+  const cases = new SqliteCaseStore(db);
+  const events = new SqliteEventStore(db);
+  const queue = new SqliteJobQueue(db, { pollIntervalMs: 50 });
+  const clock = new ManualClock(Date.now());
+  const alerting = createAlertingService({ store: cases, queue, clock, config: alertingConfig() });
+  const app = await buildApi({
+    config: loadConfig({ env: {} }).api,
+    logger: silentLogger(),
+    version: '0.0.0-test',
+    metrics: createMetricsRegistry({ role: 'api' }),
+    health: { cases },
+    cases,
+    events,
+    alerting,
+    clock,
+    ...extra,
+  });
+  return {
+    app,
+    db,
+    cases,
+    events,
+    alerting,
+    clock,
+    async bearer(userId, roles) {
+      const at = new Date(clock.now()).toISOString();
+      if (!(await cases.users.get(userId))) await cases.users.create({ id: userId, username: userId, roles, disabled: false, createdAt: at, updatedAt: at });
+      const id = randomId();
+      const secret = randomSecret();
+      await cases.tokens.create({ id, name: `test ${userId}`, userId, secretHash: hashSecret(secret), roles, revoked: false, createdAt: at });
+      return `Bearer ${formatToken(id, secret)}`;
+    },
+    call(authorization, options) {
+      return app.inject({ ...options, headers: { ...(options.headers ?? {}), ...(authorization !== undefined ? { authorization } : {}) } });
+    },
+    async close() {
+      await app.close();
+      await queue.close();
+      db.close();
+    },
+  };
+}
