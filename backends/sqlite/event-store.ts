@@ -32,7 +32,7 @@ import {
 } from '../../core/stores/event-store.js';
 import { migrate, type SqliteDatabase } from './database.js';
 import { compileFilterSql, documentIrregular, jsonPath, registerSqlFunctions } from './filter-sql.js';
-import { resolvePath } from './sql-functions.js';
+import { resolvePath } from '../../core/query/paths.js';
 
 /**
  * The events tables. `seq` is an INTEGER PRIMARY KEY so rowids survive VACUUM: the FTS5 index

@@ -3,6 +3,7 @@ import { RE2JS } from 're2js';
 import { toRe2Pattern } from '../../core/query/re2-pattern.js';
 import { parseFilterRegex } from '../../core/query/regex.js';
 import { foldCase, textWords } from '../../core/query/text.js';
+import { MAX_PATH_DEPTH, resolvePath } from '../../core/query/paths.js';
 import type { SqliteDatabase } from './database.js';
 
 /**
@@ -88,48 +89,7 @@ export function regexFound(pattern: string, ignoreCase: boolean, value: string):
 
 // Events are parsed JSON of bounded size, but the walks below recurse: a cap keeps a hostile
 // nesting depth from exhausting the stack (the streaming evaluator uses the same cap).
-const MAX_DEPTH = 64;
-
-/**
- * The values at a dotted path, as the streaming evaluator resolves them
- * (engine/query/event-context.ts, which backends may not import; test/conformance proves the two
- * agree): each object level is tried with every run of the remaining segments as one key, so
- * `url.original` is found as `{url: {original}}`, as `{"url.original": …}` and as any mix of the
- * two (Sigma checklist C17); arrays met on the way or at the end are fanned out, arrays of
- * objects included, as Elasticsearch flattens them (C16). Nulls are dropped.
- */
-export function resolvePath(doc: unknown, path: string): unknown[] {
-  const out: unknown[] = [];
-  walk(doc, path.split('.'), 0, out, 0);
-  return out;
-}
-
-function walk(node: unknown, segments: readonly string[], from: number, out: unknown[], depth: number): void {
-  if (node === null || typeof node !== 'object' || depth > MAX_DEPTH) return;
-  if (Array.isArray(node)) {
-    for (const element of node) walk(element, segments, from, out, depth + 1);
-    return;
-  }
-  const record = node as Record<string, unknown>;
-  let key = '';
-  for (let to = from; to < segments.length; to++) {
-    key = to === from ? (segments[to] as string) : `${key}.${segments[to] as string}`;
-    if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
-    const value = record[key];
-    if (to === segments.length - 1) emitLeaf(value, out, depth);
-    else walk(value, segments, to + 1, out, depth + 1);
-  }
-}
-
-function emitLeaf(value: unknown, out: unknown[], depth: number): void {
-  if (value === undefined || value === null) return;
-  if (Array.isArray(value)) {
-    if (depth > MAX_DEPTH) return;
-    for (const element of value) emitLeaf(element, out, depth + 1);
-    return;
-  }
-  out.push(value);
-}
+const MAX_DEPTH = MAX_PATH_DEPTH;
 
 function isScalar(value: unknown): value is string | number | boolean {
   return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));

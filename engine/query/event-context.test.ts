@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { eventContext, resolvePath } from './event-context.js';
+import { resolvePath } from '../../core/query/paths.js';
+import { eventContext } from './event-context.js';
 
 describe('resolvePath', () => {
   it('finds a path as nested objects, flat dotted keys and any mix (C17)', () => {

@@ -1,4 +1,5 @@
 import { foldCase, textWords } from '../../core/query/text.js';
+import { MAX_PATH_DEPTH, resolvePath } from '../../core/query/paths.js';
 
 /** A scalar an event field can hold, as the filter AST compares it. */
 export type FieldScalar = string | number | boolean;
@@ -92,7 +93,7 @@ class Values implements FieldValues {
 
 // Events are parsed JSON of bounded size, but the walks below recurse: a cap keeps a hostile
 // nesting depth from exhausting the stack.
-const MAX_DEPTH = 64;
+const MAX_DEPTH = MAX_PATH_DEPTH;
 
 /** True when an object or array holds a non-null scalar at any depth (what the `exists` op sees). */
 function holdsScalar(value: object, depth: number): boolean {
@@ -105,43 +106,3 @@ function holdsScalar(value: object, depth: number): boolean {
   return false;
 }
 
-/**
- * The values at a dotted path. Each object level is tried with every run of the remaining
- * segments as one key, so `url.original` is found as `{url: {original}}`, as
- * `{"url.original": …}` and as any mix of the two (C17); arrays met on the way or at the end
- * are fanned out, arrays of objects included, as Elasticsearch flattens them (C16).
- */
-export function resolvePath(event: object, path: string): unknown[] {
-  const segments = path.split('.');
-  const out: unknown[] = [];
-  walk(event, segments, 0, out, 0);
-  return out;
-}
-
-function walk(node: unknown, segments: readonly string[], from: number, out: unknown[], depth: number): void {
-  if (node === null || typeof node !== 'object' || depth > MAX_DEPTH) return;
-  if (Array.isArray(node)) {
-    for (const element of node) walk(element, segments, from, out, depth + 1);
-    return;
-  }
-  const record = node as Record<string, unknown>;
-  let key = '';
-  for (let to = from; to < segments.length; to++) {
-    key = to === from ? (segments[to] as string) : `${key}.${segments[to] as string}`;
-    if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
-    const value = record[key];
-    if (to === segments.length - 1) emit(value, out, depth);
-    else walk(value, segments, to + 1, out, depth + 1);
-  }
-}
-
-/** Adds a leaf value, fanning arrays out (nested arrays flatten, as in Elasticsearch). */
-function emit(value: unknown, out: unknown[], depth: number): void {
-  if (value === undefined || value === null) return;
-  if (Array.isArray(value)) {
-    if (depth > MAX_DEPTH) return;
-    for (const element of value) emit(element, out, depth + 1);
-    return;
-  }
-  out.push(value);
-}
