@@ -12,6 +12,7 @@ import { createCorrelationEngine } from '../../engine/correlation/engine.js';
 import { createDetector, type StreamingDetector } from '../../engine/detect/detector.js';
 import type { RuleMatch } from '../../engine/detect/types.js';
 import { printKql } from '../../engine/query/kql-print.js';
+import { ruleSetProblems } from '../../engine/rules/index.js';
 import { loadRuleSet } from '../../engine/sigma/load.js';
 import type { CorrelationRule, DetectionRule, RuleProblem, RuleSet } from '../../engine/sigma/types.js';
 import { createEnrichers } from '../../ingest/enrich/index.js';
@@ -128,24 +129,6 @@ export interface ValidateSummary {
   readonly warnings: number;
 }
 
-/**
- * Every problem of the load, plus the rules the detector could not compile (a regex the
- * linear-time engine refuses, say): those load but would never run, so they count as errors.
- */
-export function validationProblems(ruleSet: RuleSet): RuleProblem[] {
-  const problems = [...ruleSet.problems];
-  // Correlations the engine refuses to run (a reference cycle, say) are errors of the rule set too.
-  const engine = createCorrelationEngine(ruleSet.correlations, { store: new MemoryCorrelationStore({ checkpointIntervalMs: 0 }) });
-  problems.push(...engine.problems);
-  const detector = createDetector(ruleSet);
-  for (const failure of detector.failed) {
-    const rule = ruleSet.rules.find((r) => r.key === failure.key);
-    const at = rule?.source ?? { file: failure.source, line: 1, col: 1 };
-    problems.push({ ...at, severity: 'error', code: 'does-not-compile', message: failure.message, rule: failure.key });
-  }
-  return problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
-}
-
 function summaryOf(ruleSet: RuleSet, problems: readonly RuleProblem[]): ValidateSummary {
   return {
     rules: ruleSet.rules.length,
@@ -160,7 +143,8 @@ function summaryOf(ruleSet: RuleSet, problems: readonly RuleProblem[]): Validate
 async function validate(paths: string[], options: RuleSourceOptions & { json?: boolean }): Promise<void> {
   const ruleSet = await loadRules(ruleSourcesOf(paths, options));
   if (!ruleSet) return;
-  const problems = validationProblems(ruleSet);
+  // The same checks as the API's upload: load problems, refused correlations, uncompilable rules.
+  const problems = ruleSetProblems(ruleSet);
   const summary = summaryOf(ruleSet, problems);
   if (options.json) {
     await writeOut(JSON.stringify({ summary, problems: problems.map((p) => ({ ...p, file: displayPath(p.file) })) }) + '\n');

@@ -8,18 +8,22 @@ import { hashSecret, randomId, randomSecret } from '../../core/ids.js';
 import { silentLogger } from '../../core/log.js';
 import { createMetricsRegistry } from '../../core/metrics.js';
 import { createAlertingService, type AlertingService } from '../../engine/alerting/index.js';
-import { openSqliteDatabase, type SqliteDatabase } from '../../backends/sqlite/database.js';
-import { SqliteCaseStore } from '../../backends/sqlite/case-store.js';
-import { SqliteEventStore } from '../../backends/sqlite/event-store.js';
+import type { CaseStore } from '../../core/stores/case-store.js';
+import type { EventStore } from '../../core/stores/event-store.js';
+import type { SqliteDatabase } from '../../backends/sqlite/database.js';
 import { SqliteJobQueue } from '../../backends/sqlite/job-queue.js';
+import { openTestStores, type StoreBackend } from './backends.js';
 import { alertingConfig } from '../integration/alerting-behaviour.js';
 
-/** The app with the alerting engine over in-memory SQLite stores (cases, events, queue) and a manual clock. */
+/**
+ * The app with the alerting engine over cases and events on `backend` (SQLite in memory by
+ * default), the job queue on in-memory SQLite (`db`) whatever the backend, and a manual clock.
+ */
 export interface AlertingApiHarness {
   readonly app: FastifyInstance;
   readonly db: SqliteDatabase;
-  readonly cases: SqliteCaseStore;
-  readonly events: SqliteEventStore;
+  readonly cases: CaseStore;
+  readonly events: EventStore;
   readonly alerting: AlertingService;
   readonly clock: ManualClock;
   /** An `authorization` header for a new token of `userId` (created with `roles` when missing). */
@@ -28,11 +32,13 @@ export interface AlertingApiHarness {
   close(): Promise<void>;
 }
 
-/** Builds the harness; `extra` overrides dependencies of buildApi (stream limits, for example). */
-export async function alertingApiHarness(extra: Partial<ApiDependencies> = {}): Promise<AlertingApiHarness> {
-  const db: SqliteDatabase = openSqliteDatabase(':memory:');
-  const cases = new SqliteCaseStore(db);
-  const events = new SqliteEventStore(db);
+/**
+ * Builds the harness; `extra` overrides dependencies of buildApi (stream limits, for example);
+ * 'elasticsearch' needs the services of deploy/dev/services.sh.
+ */
+export async function alertingApiHarness(extra: Partial<ApiDependencies> = {}, backend: StoreBackend = 'sqlite'): Promise<AlertingApiHarness> {
+  const stores = await openTestStores(backend);
+  const { db, cases, events } = stores;
   const queue = new SqliteJobQueue(db, { pollIntervalMs: 50 });
   const clock = new ManualClock(Date.now());
   const alerting = createAlertingService({ store: cases, queue, clock, config: alertingConfig() });
@@ -69,7 +75,7 @@ export async function alertingApiHarness(extra: Partial<ApiDependencies> = {}): 
     async close() {
       await app.close();
       await queue.close();
-      db.close();
+      await stores.close();
     },
   };
 }

@@ -3,26 +3,24 @@ import type { InjectOptions } from 'fastify';
 import { PUBLIC_EXTENSION, ROLES_EXTENSION } from '../../api/plugins/openapi.js';
 import { hasRole } from '../../api/plugins/require-role.js';
 import { formatToken } from '../../api/plugins/token-auth.js';
-import { buildApi } from '../../api/app.js';
 import { ROLES, type Role } from '../../core/cases/types.js';
-import { loadConfig } from '../../core/config/load.js';
 import { hashSecret, randomSecret } from '../../core/ids.js';
-import { silentLogger } from '../../core/log.js';
-import { createMetricsRegistry } from '../../core/metrics.js';
-import { openSqliteDatabase } from '../../backends/sqlite/database.js';
-import { SqliteCaseStore } from '../../backends/sqlite/case-store.js';
-import { SqliteEventStore } from '../../backends/sqlite/event-store.js';
+import { fullApiHarness } from './full-harness.js';
 
 /**
  * The authorization matrix: every operation of the OpenAPI document × every role × anonymous,
- * through the real app (SQLite stores, real API tokens). The expected answer comes from the
+ * through the real app with every dependency (test/api/full-harness.ts: SQLite stores, the
+ * alerting service, the rules, ingest) and real API tokens. The expected answer comes from the
  * document alone (`x-watchpost-roles` and the role hierarchy of hasRole), so a route that forgets
  * its `requireRole` hook, checks roles after validating the body, or declares roles it does not
  * enforce fails here, and so does a route that declares neither roles nor `public`.
  *
  * Requests carry placeholder path parameters and an empty JSON object as body: authentication and
  * the role check run in onRequest, before validation, so a permitted principal gets past them
- * (and is then refused by validation, a 404 or a 503, never by 401 or 403) while nothing changes.
+ * (and is then refused by validation or a 404, never by 401 or 403) while nothing changes. With
+ * every dependency present a 503 means the request never reached the route's own checks (the
+ * harness lacks something a route needs), so it fails the row too. Every request asks for JSON:
+ * the live alert stream then answers 406 past the role check instead of holding the request open.
  */
 
 type Principal = Role | 'anonymous';
@@ -45,19 +43,8 @@ interface OpenApiDocument {
 }
 
 // Built at module level (top-level await) so that each operation becomes its own test case.
-const db = openSqliteDatabase(':memory:');
-const cases = new SqliteCaseStore(db);
-const config = loadConfig({ env: {} });
-const app = await buildApi({
-  config: config.api,
-  logger: silentLogger(),
-  version: '0.0.0-matrix',
-  metrics: createMetricsRegistry({ role: 'api' }),
-  health: { cases },
-  cases,
-  events: new SqliteEventStore(db),
-  ingest: { sink: { accept: async () => undefined }, config: config.ingest.http },
-});
+const harness = await fullApiHarness();
+const { app, cases } = harness;
 
 /** One user and one API token per role, each holding only that role. */
 const bearers = new Map<Role, string>();
@@ -80,14 +67,11 @@ const operations: Operation[] = Object.entries(document.paths ?? {}).flatMap(([p
   }),
 );
 
-afterAll(async () => {
-  await app.close();
-  db.close();
-});
+afterAll(() => harness.close());
 
 function requestFor(operation: Operation, principal: Principal): InjectOptions {
   const url = operation.path.replace(/\{[^}]+\}/g, PLACEHOLDER);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { accept: 'application/json' };
   if (principal !== 'anonymous') headers.authorization = bearers.get(principal) as string;
   const request: InjectOptions = { method: operation.method.toUpperCase() as InjectOptions['method'], url, headers };
   if (operation.bodyType !== undefined) {
@@ -97,7 +81,7 @@ function requestFor(operation: Operation, principal: Principal): InjectOptions {
   return request;
 }
 
-/** What the document says the principal gets: `granted` means anything but 401 and 403. */
+/** What the document says the principal gets: `granted` means anything but 401, 403 and 503. */
 function expected(operation: Operation, principal: Principal): 401 | 403 | 'granted' {
   if (operation.public === true) return 'granted';
   if (principal === 'anonymous') return 401;
@@ -121,7 +105,14 @@ describe('the OpenAPI document', () => {
         'GET /metrics',
         'GET /api/openapi.json',
         'POST /api/v1/ingest',
+        'POST /api/v1/auth/login',
+        'POST /api/v1/auth/logout',
+        'GET /api/v1/auth/me',
+        'GET /api/v1/auth/oidc/login',
+        'GET /api/v1/auth/oidc/callback',
         'GET /api/v1/events',
+        'GET /api/v1/events/terms',
+        'GET /api/v1/events/histogram',
         'GET /api/v1/users',
         'POST /api/v1/users',
         'GET /api/v1/users/{id}',
@@ -133,6 +124,44 @@ describe('the OpenAPI document', () => {
         'GET /api/v1/tokens/{id}',
         'POST /api/v1/tokens/{id}/revoke',
         'GET /api/v1/audit',
+        'GET /api/v1/rules',
+        'GET /api/v1/rules/{key}',
+        'POST /api/v1/rules/{key}/enable',
+        'POST /api/v1/rules/{key}/disable',
+        'POST /api/v1/rules/test',
+        'GET /api/v1/rules/custom',
+        'POST /api/v1/rules/custom',
+        'GET /api/v1/rules/custom/{id}',
+        'PUT /api/v1/rules/custom/{id}',
+        'DELETE /api/v1/rules/custom/{id}',
+        'GET /api/v1/alerts',
+        'GET /api/v1/alerts/{id}',
+        'GET /api/v1/alerts/{id}/events',
+        'POST /api/v1/alerts/bulk/status',
+        'POST /api/v1/alerts/bulk/assign',
+        'POST /api/v1/alerts/bulk/link',
+        'GET /api/v1/stream/alerts',
+        'GET /api/v1/suppressions',
+        'POST /api/v1/suppressions',
+        'GET /api/v1/suppressions/{id}',
+        'DELETE /api/v1/suppressions/{id}',
+        'GET /api/v1/incidents',
+        'POST /api/v1/incidents',
+        'GET /api/v1/incidents/{id}',
+        'PATCH /api/v1/incidents/{id}',
+        'GET /api/v1/incidents/{id}/timeline',
+        'POST /api/v1/incidents/{id}/status',
+        'POST /api/v1/incidents/{id}/comments',
+        'POST /api/v1/incidents/{id}/tasks',
+        'PATCH /api/v1/incidents/{id}/tasks/{taskId}',
+        'DELETE /api/v1/incidents/{id}/tasks/{taskId}',
+        'POST /api/v1/incidents/{id}/observables',
+        'DELETE /api/v1/incidents/{id}/observables',
+        'POST /api/v1/incidents/{id}/alerts/link',
+        'POST /api/v1/incidents/{id}/alerts/unlink',
+        'POST /api/v1/incidents/{id}/merge',
+        'POST /api/v1/incidents/{id}/split',
+        'GET /api/v1/metrics/response',
       ]),
     );
   });
@@ -153,7 +182,7 @@ describe('the authorization matrix', () => {
     for (const principal of PRINCIPALS) {
       const response = await app.inject(requestFor(operation, principal));
       const want = expected(operation, principal);
-      const ok = want === 'granted' ? response.statusCode !== 401 && response.statusCode !== 403 : response.statusCode === want;
+      const ok = want === 'granted' ? ![401, 403, 503].includes(response.statusCode) : response.statusCode === want;
       if (!ok) mismatches.push(`${principal}: expected ${want}, got ${response.statusCode} ${response.body.slice(0, 120)}`);
     }
     expect(mismatches).toEqual([]);

@@ -8,13 +8,13 @@ import { loadConfig } from '../../core/config/load.js';
 import { hashSecret, randomId, randomSecret } from '../../core/ids.js';
 import { silentLogger } from '../../core/log.js';
 import { createMetricsRegistry } from '../../core/metrics.js';
-import { openSqliteDatabase, type SqliteDatabase } from '../../backends/sqlite/database.js';
-import { SqliteCaseStore } from '../../backends/sqlite/case-store.js';
+import type { CaseStore } from '../../core/stores/case-store.js';
+import { openTestStores, type StoreBackend } from './backends.js';
 
-/** The app over an in-memory SQLite case store, a manual clock, and a way to mint principals. */
+/** The app over a case store (SQLite in memory by default), a manual clock, and a way to mint principals. */
 export interface ApiHarness {
   readonly app: FastifyInstance;
-  readonly cases: SqliteCaseStore;
+  readonly cases: CaseStore;
   readonly clock: ManualClock;
   /** An `authorization` header for a new token of `userId` (created with `roles` when missing). */
   bearer(userId: string, roles: Role[], tokenRoles?: Role[]): Promise<string>;
@@ -26,9 +26,10 @@ export interface ApiHarness {
 /** Cheap scrypt parameters: these tests are about the API, not about the hash's cost. */
 const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
 
-export async function apiHarness(): Promise<ApiHarness> {
-  const db: SqliteDatabase = openSqliteDatabase(':memory:');
-  const cases = new SqliteCaseStore(db);
+/** Builds the harness on `backend`; 'elasticsearch' needs the services of deploy/dev/services.sh. */
+export async function apiHarness(backend: StoreBackend = 'sqlite'): Promise<ApiHarness> {
+  const stores = await openTestStores(backend);
+  const cases = stores.cases;
   const clock = new ManualClock(Date.now());
   const app = await buildApi({
     config: loadConfig({ env: {} }).api,
@@ -57,7 +58,7 @@ export async function apiHarness(): Promise<ApiHarness> {
     },
     async close() {
       await app.close();
-      db.close();
+      await stores.close();
     },
   };
 }
