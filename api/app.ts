@@ -9,6 +9,7 @@ import { AuthConfigSchema, type ApiConfig, type AuthConfig } from '../core/confi
 import type { Logger } from '../core/log.js';
 import type { CaseStore } from '../core/stores/case-store.js';
 import type { EventStore } from '../core/stores/event-store.js';
+import type { JobQueue } from '../core/stores/job-queue.js';
 import type { AlertingService } from '../engine/alerting/index.js';
 import { authGuard, type Authenticator } from './plugins/auth-guard.js';
 import { csrfProtection } from './plugins/csrf.js';
@@ -25,6 +26,7 @@ import { healthRoutes, type HealthSource } from './routes/health/index.js';
 import { incidentsRoutes } from './routes/incidents/index.js';
 import { alertsRoutes } from './routes/alerts/index.js';
 import { suppressionsRoutes } from './routes/suppressions/index.js';
+import { runsRoutes } from './routes/runs/index.js';
 import { AlertFeed, streamRoutes, type AlertStreamOptions } from './routes/stream/index.js';
 import { ingestRoutes, type IngestDependencies } from './routes/ingest/index.js';
 import { metricsRoutes } from './routes/metrics/index.js';
@@ -75,6 +77,8 @@ export interface ApiDependencies {
    * Without it those writes and the stream answer 503.
    */
   readonly alerting?: AlertingService;
+  /** Approved playbook runs are queued here (job `playbook-run`); without it approval answers 503. */
+  readonly jobs?: JobQueue;
   /** Limits and timings of GET /api/v1/stream/alerts. @defaultValue DEFAULT_STREAM_OPTIONS */
   readonly alertStream?: Partial<AlertStreamOptions> & { readonly pollIntervalMs?: number };
 }
@@ -137,6 +141,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   }
   await app.register(alertsRoutes, { cases: deps.cases, alerting: deps.alerting, events: deps.events, clock, changed: (alerts) => feed?.publish(alerts) });
   await app.register(suppressionsRoutes, { cases: deps.cases, alerting: deps.alerting, clock });
+  await app.register(runsRoutes, { cases: deps.cases, jobs: deps.jobs, clock });
   await app.register(streamRoutes, { feed, cases: deps.cases, stream: deps.alertStream, clock });
   if (cases) {
     const throttle = { failureWindowMs: auth.login.failureWindowMs, lockoutMs: auth.login.lockoutMs, maxLockoutMs: auth.login.maxLockoutMs };

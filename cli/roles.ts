@@ -191,6 +191,8 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
       health,
       cases: backends.cases,
       events: backends.events,
+      // Approved playbook runs are queued here for the worker.
+      jobs: backends.queue,
       rules: rulesApiDependencies(config.detection),
       ...(apiAlerting ? { alerting: apiAlerting } : {}),
       // API tokens (Bearer) and console sessions (cookie), as buildApi composes them.

@@ -125,6 +125,10 @@ export const ERROR_CATALOGUE = {
     summary:
       'The OIDC provider cannot be reached, timed out or answered with a server error (discovery, token or userinfo endpoint); sign-ins work again once it answers.',
   },
+  WATCHPOST_ERR_RUN_SELF_APPROVAL: {
+    intent: 'user',
+    summary: 'A playbook run was approved or rejected by the user who requested it; another approver must decide (answered 403).',
+  },
   WATCHPOST_ERR_INTERNAL: { intent: 'unexpected', summary: 'A bug: an invariant was broken. Please report it with the log.' },
 } as const satisfies Record<string, { intent: ErrorIntent; summary: string }>;
 

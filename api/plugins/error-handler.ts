@@ -4,6 +4,7 @@ import { WatchpostError } from '../../core/errors.js';
 const STATUS_BY_CODE: Partial<Record<string, number>> = {
   WATCHPOST_ERR_STORE_NOT_FOUND: 404,
   WATCHPOST_ERR_STORE_CONFLICT: 409,
+  WATCHPOST_ERR_RUN_SELF_APPROVAL: 403,
 };
 
 /**

@@ -291,6 +291,15 @@ export interface PlaybookRun {
   readonly trigger: { readonly alertId?: string; readonly incidentId?: string };
   readonly status: RunStatus;
   readonly steps: readonly RunStep[];
+  /**
+   * The user whose action asked for the run (absent for an automatic trigger): a run needing
+   * approval can never be approved or rejected by them.
+   */
+  readonly requestedBy?: string;
+  /** Who approved or rejected a run that waited in `pending_approval`, when, and why (rejection). */
+  readonly decidedBy?: string;
+  readonly decidedAt?: string;
+  readonly decisionReason?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

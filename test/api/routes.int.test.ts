@@ -1,6 +1,7 @@
 import { describeAlertsApi } from './suites/alerts.js';
 import { describeAuditApi } from './suites/audit.js';
 import { describeIncidentsApi } from './suites/incidents.js';
+import { describeRunsApi } from './suites/runs.js';
 import { describeSuppressionsApi } from './suites/suppressions.js';
 import { describeTokensApi } from './suites/tokens.js';
 import { describeUsersApi } from './suites/users.js';
@@ -13,3 +14,4 @@ describeSuppressionsApi('elasticsearch');
 describeUsersApi('elasticsearch');
 describeTokensApi('elasticsearch');
 describeAuditApi('elasticsearch');
+describeRunsApi('elasticsearch');
