@@ -8,23 +8,20 @@
 // (a) a realistic mix, 60 % firewall, 30 % web (access logs and proxy), 10 % auth, and
 // (b) the worst case, web server access events, where the most rules (~90) apply.
 // Fixture events repeat, but nothing is cached across events: each evaluate starts from scratch.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EcsEvent } from '../../core/ecs/event.js';
-import type { RawRecord } from '../../core/ingest/record.js';
 import { createDetector, type StreamingDetector } from '../../engine/detect/detector.js';
 import { logsourceApplies } from '../../engine/detect/rule-index.js';
 import { eventContext } from '../../engine/query/event-context.js';
 import { compilePredicate } from '../../engine/query/predicate.js';
 import { loadRuleSet } from '../../engine/sigma/load.js';
 import type { RuleSet } from '../../engine/sigma/types.js';
-import { createEnrichers } from '../../ingest/enrich/index.js';
 import { ACCESS_PARSERS } from '../../ingest/parsers/groups/access.js';
 import { FIREWALL_A_PARSERS } from '../../ingest/parsers/groups/firewall-a.js';
 import { FIREWALL_B_PARSERS } from '../../ingest/parsers/groups/firewall-b.js';
 import { WEB_PARSERS } from '../../ingest/parsers/groups/web.js';
-import { enrichingNormalizer, normalizeRecord } from '../../ingest/pipeline/normalize.js';
+import { benchNormalize, fixtureRecords } from './fixtures.js';
 
 const SECONDS = Number(process.argv[2] ?? 1);
 const ROUNDS = 3;
@@ -32,23 +29,7 @@ const TARGET = 50_000;
 const MIX_SIZE = 2000;
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const PARSERS_DIR = join(REPO, 'ingest/parsers');
-const normalize = enrichingNormalizer(
-  normalizeRecord,
-  createEnrichers({ geoip: true, lists: [{ name: 'internal', tag: 'internal', cidrs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'], ips: [], domains: [] }] }),
-);
-
-function fixtureRecords(id: string): RawRecord[] {
-  const dir = join(PARSERS_DIR, id, 'testdata');
-  if (!existsSync(dir)) return [];
-  const receivedAt = Date.now();
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.log'))
-    .sort()
-    .flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n'))
-    .filter((line) => line.length > 0)
-    .map((line) => ({ sourceId: 'bench', transport: 'udp', data: Buffer.from(line), receivedAt, peer: '192.0.2.10:514', listener: '127.0.0.1:5514', timezone: 'UTC' }));
-}
+const normalize = benchNormalize;
 
 function eventsOf(ids: readonly string[]): EcsEvent[] {
   return ids.flatMap((id) => fixtureRecords(id).map((record) => normalize(record)));

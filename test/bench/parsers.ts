@@ -5,35 +5,15 @@
 // enrichers (GeoIP on, one CIDR list) as the pipeline, repeatedly for about a second. The GeoIP
 // data is loaded and the code warmed up before timing. Fixture addresses repeat, so GeoIP answers
 // come from its LRU cache after the first pass: a stream of ever-new addresses is slower.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RawRecord } from '../../core/ingest/record.js';
-import { createEnrichers } from '../../ingest/enrich/index.js';
 import { PARSERS } from '../../ingest/parsers/index.js';
-import { enrichingNormalizer, normalizeRecord } from '../../ingest/pipeline/normalize.js';
+import { benchNormalize, fixtureRecords } from './fixtures.js';
 
 const SECONDS = Number(process.argv[2] ?? 1);
 /** The parsers with a throughput target (issue 4): iptables, nginx access and sshd lines. */
 const TARGETS: Readonly<Record<string, number>> = { iptables: 100_000, nginx: 100_000, 'linux-auth': 100_000 };
 
-const ROOT = fileURLToPath(new URL('../../ingest/parsers/', import.meta.url));
-const normalize = enrichingNormalizer(
-  normalizeRecord,
-  createEnrichers({ geoip: true, lists: [{ name: 'internal', tag: 'internal', cidrs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'], ips: [], domains: [] }] }),
-);
-
-function fixtureRecords(id: string): RawRecord[] {
-  const dir = join(ROOT, id, 'testdata');
-  if (!existsSync(dir)) return [];
-  const receivedAt = Date.now();
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.log'))
-    .sort()
-    .flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n'))
-    .filter((line) => line.length > 0)
-    .map((line) => ({ sourceId: 'bench', transport: 'udp', data: Buffer.from(line), receivedAt, peer: '192.0.2.10:514', listener: '127.0.0.1:5514', timezone: 'UTC' }));
-}
+const normalize = benchNormalize;
 
 function cpuSeconds(since: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(since);
