@@ -7,6 +7,8 @@
 #   bash deploy/dev/test-tools.sh
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+# slapd asks for an admin password at install: the tests run their own slapd with their own config.
+export DEBCONF_NONINTERACTIVE_SEEN=true
 
 missing=()
 # `command -v` cannot see a loadable module: the gtls driver is checked as a file.
@@ -15,6 +17,15 @@ compgen -G '/usr/lib/*/rsyslog/lmnsd_gtls.so' >/dev/null || compgen -G '/usr/lib
 command -v logrotate >/dev/null 2>&1 || [[ -x /usr/sbin/logrotate ]] || missing+=(logrotate)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v logger >/dev/null 2>&1 || missing+=(bsdutils)
+# Response drivers are tested against the real thing: nftables and iptables + ipset in network
+# namespaces (iproute2), OpenLDAP's slapd with its client tools, and a throwaway local account.
+command -v nft >/dev/null 2>&1 || [[ -x /usr/sbin/nft ]] || missing+=(nftables)
+command -v ipset >/dev/null 2>&1 || [[ -x /usr/sbin/ipset ]] || missing+=(ipset)
+command -v iptables >/dev/null 2>&1 || [[ -x /usr/sbin/iptables ]] || missing+=(iptables)
+command -v ip >/dev/null 2>&1 || [[ -x /usr/sbin/ip ]] || missing+=(iproute2)
+command -v slapd >/dev/null 2>&1 || [[ -x /usr/sbin/slapd ]] || missing+=(slapd)
+command -v ldapwhoami >/dev/null 2>&1 || missing+=(ldap-utils)
+command -v usermod >/dev/null 2>&1 || [[ -x /usr/sbin/usermod ]] || missing+=(passwd)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "test tools: all present"
