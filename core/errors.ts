@@ -129,6 +129,35 @@ export const ERROR_CATALOGUE = {
     intent: 'user',
     summary: 'A playbook run was approved or rejected by the user who requested it; another approver must decide (answered 403).',
   },
+  WATCHPOST_ERR_PLAYBOOK_INVALID: {
+    intent: 'user',
+    summary: 'A playbook definition is invalid (YAML, an unknown action or driver, a bad template or condition); each problem names file:line:column. Only that playbook is disabled.',
+  },
+  WATCHPOST_ERR_PLAYBOOK_NOT_FOUND: { intent: 'user', summary: 'No loaded playbook has this id, or it is disabled.' },
+  WATCHPOST_ERR_ACTION_INPUT: {
+    intent: 'user',
+    summary: "A step's input, after its templates were filled from the alert or incident, does not fit the action's input schema (a missing address, an invalid account name); the step fails without retrying.",
+  },
+  WATCHPOST_ERR_ACTION_REFUSED: {
+    intent: 'user',
+    summary: 'The safety layer refused an action: the address is on the never-block list, or the account is protected. Refused when queued and again when run, whatever the playbook asks.',
+  },
+  WATCHPOST_ERR_DRIVER_CONFIG: {
+    intent: 'user',
+    summary: "A response driver's settings or credentials are invalid, its type is unknown, or a secret's environment variable or file cannot be read.",
+  },
+  WATCHPOST_ERR_DRIVER_UNAVAILABLE: {
+    intent: 'operational',
+    summary: 'A response driver could not reach its device or service (connection refused, timeout, server error); the step is retried with backoff.',
+  },
+  WATCHPOST_ERR_DRIVER_REJECTED: {
+    intent: 'user',
+    summary: 'The device or service refused the request (authentication failed, a 4xx answer, a command that exited with an error); retrying cannot help.',
+  },
+  WATCHPOST_ERR_DRIVER_VERIFY: {
+    intent: 'operational',
+    summary: 'An action ran but its effect could not be seen afterwards (the address is not in the set, the account is not locked); the step is retried and the real outcome recorded.',
+  },
   WATCHPOST_ERR_INTERNAL: { intent: 'unexpected', summary: 'A bug: an invariant was broken. Please report it with the log.' },
 } as const satisfies Record<string, { intent: ErrorIntent; summary: string }>;
 

@@ -4,7 +4,7 @@ import { mapEsError } from './case-errors.js';
 import { KEYWORD_SUBFIELD, LOWER_SUBFIELD, type FieldType, type FieldTypes } from './filter-dsl.js';
 
 /** The collections of the case store, each an index `<prefix>-cases-<name>`. */
-export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks', 'suppressions', 'ruleStates', 'customRules'] as const;
+export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks', 'suppressions', 'ruleStates', 'customRules', 'neverBlock', 'controls', 'lockouts'] as const;
 
 /** The append-only logs, each an index `<prefix>-cases-<name>`. */
 export const CASE_LOGS = ['timeline', 'audit'] as const;
@@ -51,6 +51,8 @@ export const CASE_FIELD_TYPES: FieldTypes = Object.freeze({
       'startsAt',
       'lastSuppressedAt',
       'clearedAt',
+      'lockedUntil',
+      'openedAt',
       'steps.startedAt',
       'steps.finishedAt',
     ].map((field): [string, FieldType] => [field, 'date']),

@@ -5,6 +5,9 @@ import type {
   AuditEntry,
   BlockState,
   CustomRule,
+  LoginLockout,
+  NeverBlockEntry,
+  ResponseControl,
   Incident,
   PlaybookRun,
   RuleState,
@@ -66,6 +69,9 @@ export class ElasticsearchCaseStore implements CaseStore {
   readonly suppressions: ElasticsearchCollection<Suppression>;
   readonly ruleStates: ElasticsearchCollection<RuleState>;
   readonly customRules: ElasticsearchCollection<CustomRule>;
+  readonly neverBlock: ElasticsearchCollection<NeverBlockEntry>;
+  readonly controls: ElasticsearchCollection<ResponseControl>;
+  readonly lockouts: ElasticsearchCollection<LoginLockout>;
   readonly timeline: ElasticsearchAppendOnlyLog<TimelineEntry>;
   readonly audit: ElasticsearchAppendOnlyLog<AuditEntry>;
   private readonly indices: string[];
@@ -86,6 +92,9 @@ export class ElasticsearchCaseStore implements CaseStore {
     this.suppressions = collection('suppressions');
     this.ruleStates = collection('ruleStates');
     this.customRules = collection('customRules');
+    this.neverBlock = collection('neverBlock');
+    this.controls = collection('controls');
+    this.lockouts = collection('lockouts');
     this.timeline = new ElasticsearchAppendOnlyLog(client, caseIndex(prefix, 'timeline'));
     this.audit = new ElasticsearchAppendOnlyLog(client, caseIndex(prefix, 'audit'));
     this.indices = caseIndices(prefix);

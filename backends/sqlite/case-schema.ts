@@ -1,7 +1,7 @@
 import { migrate, type SqliteDatabase } from './database.js';
 
 /** The collections of the case store, each a table `case_<name>`. */
-export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks', 'suppressions', 'ruleStates', 'customRules'] as const;
+export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks', 'suppressions', 'ruleStates', 'customRules', 'neverBlock', 'controls', 'lockouts'] as const;
 
 /** The collections the first migration created; a collection added later gets a migration of its own. */
 const FIRST_COLLECTIONS: readonly CaseCollectionName[] = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks'];
@@ -33,6 +33,9 @@ function collectionTable(name: CaseCollectionName): string {
     // Ingest polls the newest updatedAt of both to notice rule changes.
     ruleStates: ['updatedAt'],
     customRules: ['updatedAt'],
+    neverBlock: [],
+    controls: [],
+    lockouts: ['updatedAt'],
   };
   const indexes = ['createdAt', ...extra[name]].map(
     (field) => `CREATE INDEX case_${name}_by_${field.toLowerCase()} ON case_${name} (json_extract(sdoc, '$.${field}'), id);`,
@@ -89,6 +92,7 @@ export const CASE_MIGRATIONS: readonly string[] = [
   ].join('\n'),
   collectionTable('suppressions'),
   [collectionTable('ruleStates'), collectionTable('customRules')].join('\n'),
+  [collectionTable('neverBlock'), collectionTable('controls'), collectionTable('lockouts')].join('\n'),
 ];
 
 /** Creates or upgrades the case store's tables. */

@@ -4,6 +4,9 @@ import type {
   AuditEntry,
   BlockState,
   CustomRule,
+  LoginLockout,
+  NeverBlockEntry,
+  ResponseControl,
   Incident,
   PlaybookRun,
   RuleState,
@@ -49,6 +52,9 @@ export class SqliteCaseStore implements CaseStore {
   readonly suppressions: SqliteCollection<Suppression>;
   readonly ruleStates: SqliteCollection<RuleState>;
   readonly customRules: SqliteCollection<CustomRule>;
+  readonly neverBlock: SqliteCollection<NeverBlockEntry>;
+  readonly controls: SqliteCollection<ResponseControl>;
+  readonly lockouts: SqliteCollection<LoginLockout>;
   readonly timeline: SqliteAppendOnlyLog<TimelineEntry>;
   readonly audit: SqliteAppendOnlyLog<AuditEntry>;
 
@@ -68,6 +74,9 @@ export class SqliteCaseStore implements CaseStore {
     this.suppressions = new SqliteCollection(db, 'suppressions');
     this.ruleStates = new SqliteCollection(db, 'ruleStates');
     this.customRules = new SqliteCollection(db, 'customRules');
+    this.neverBlock = new SqliteCollection(db, 'neverBlock');
+    this.controls = new SqliteCollection(db, 'controls');
+    this.lockouts = new SqliteCollection(db, 'lockouts');
     this.timeline = new SqliteAppendOnlyLog(db, 'timeline');
     this.audit = new SqliteAppendOnlyLog(db, 'audit');
   }

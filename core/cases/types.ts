@@ -64,6 +64,12 @@ export interface Alert {
   readonly eventIds: readonly string[];
   readonly explanation: AlertExplanation;
   readonly tags: readonly string[];
+  /**
+   * How the triggering events reached Watchpost (`watchpost.input.transport`: udp, tcp, tls, file,
+   * http), distinct. Evidence that came only over UDP syslog can be forged by anyone who can send
+   * a datagram, so automated response asks for approval before acting on it.
+   */
+  readonly transports?: readonly string[];
   /** Availability alerts: when the silent source sent again and the alert closed itself. */
   readonly clearedAt?: string;
   /**
@@ -267,6 +273,19 @@ export interface AuditEntry {
 /** Status of a playbook run or one of its steps. */
 export type RunStatus = 'pending_approval' | 'queued' | 'running' | 'succeeded' | 'failed' | 'rejected' | 'skipped' | 'cancelled';
 
+/** What one driver did for one step. */
+export interface StepOutcome {
+  /** The configured driver instance id (`response.drivers[].id`). */
+  readonly driver: string;
+  readonly status: 'succeeded' | 'failed' | 'skipped';
+  /** Whether the effect was checked after execution and held (absent: the driver cannot verify). */
+  readonly verified?: boolean;
+  /** What the device or service answered, secrets removed: the real outcome, not the intended one. */
+  readonly detail?: Readonly<Record<string, unknown>>;
+  readonly error?: string;
+  readonly at: string;
+}
+
 /** One step of a playbook run. */
 export interface RunStep {
   readonly id: string;
@@ -274,6 +293,15 @@ export interface RunStep {
   readonly status: RunStatus;
   readonly dryRun: boolean;
   readonly attempts: number;
+  /** The step's input after templating, as the action receives it (never holds secrets). */
+  readonly input?: Readonly<Record<string, unknown>>;
+  /** The driver instances the step runs on (resolved when the run was created). */
+  readonly drivers?: readonly string[];
+  /** Whether the step waits for a person: resolved from the playbook and the safety policy. */
+  readonly approval?: 'auto' | 'required';
+  /** Why approval is required (`internal-address`, `wide-prefix`, `udp-evidence`, `breaker-open`, ...). */
+  readonly approvalReasons?: readonly string[];
+  readonly outcomes?: readonly StepOutcome[];
   readonly startedAt?: string;
   readonly finishedAt?: string;
   readonly result?: Readonly<Record<string, unknown>>;
@@ -291,6 +319,12 @@ export interface PlaybookRun {
   readonly trigger: { readonly alertId?: string; readonly incidentId?: string };
   readonly status: RunStatus;
   readonly steps: readonly RunStep[];
+  /** The index of the step the run executes next (or waits at, in `pending_approval`). @defaultValue 0 */
+  readonly currentStep?: number;
+  /** The whole run only pretends: drivers are not called, the timeline says what would have happened. */
+  readonly dryRun?: boolean;
+  /** A run waiting for approval is cancelled when this passes (30 minutes by default). */
+  readonly approvalExpiresAt?: string;
   /**
    * The user whose action asked for the run (absent for an automatic trigger): a run needing
    * approval can never be approved or rejected by them.
@@ -305,8 +339,9 @@ export interface PlaybookRun {
 }
 
 /**
- * The desired state of one block or disabled account. Undo is scheduled when the block is made
- * and also re-derived from these records, so a lost job cannot leave a stale block.
+ * The desired state of one block or disabled account on one enforcement point. Undo is scheduled
+ * when the block is made and also re-derived from these records every reconcile interval, so a
+ * lost job cannot leave a stale block, and a block lost on the device is put back.
  */
 export interface BlockState {
   /** `<driver>:<target>`: one record per target per enforcement point. */
@@ -314,13 +349,70 @@ export interface BlockState {
   readonly kind: 'ip' | 'account';
   /** An IP address or CIDR for kind ip, an account name for kind account. */
   readonly target: string;
+  /** The configured driver instance id. */
   readonly driver: string;
-  readonly state: 'active' | 'released';
+  /** `active`: should be in force; `released`: undone (or expired); `failed`: the device refused. */
+  readonly state: 'active' | 'released' | 'failed';
   readonly reason: string;
   /** `run:<id>` or a user id. */
   readonly createdBy: string;
+  /** How many times this target was blocked here, this one included: the TTL doubles per repeat. */
+  readonly offense: number;
+  /** The run and alerts that asked for it: the evidence. */
+  readonly runId?: string;
+  readonly alertIds?: readonly string[];
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Absent only for a block an approver made permanent. */
   readonly expiresAt?: string;
+  /** When the effect was last seen in force on the device. */
+  readonly verifiedAt?: string;
+  readonly lastError?: string;
   readonly releasedAt?: string;
+  /** `expiry`, `reconcile`, or the user who released it by hand. */
+  readonly releasedBy?: string;
+}
+
+/**
+ * An entry of the never-block list kept in the store (the API's list; the config's entries and
+ * the built-in ones — loopback, this host's addresses, gateways, DNS servers, cloud metadata —
+ * are added to it at run time). Checked when a step is queued and again when it runs.
+ */
+export interface NeverBlockEntry {
+  readonly id: string;
+  /** An IP address or CIDR. */
+  readonly value: string;
+  readonly note?: string;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * A switch of automated response shared by every process. `breaker`: the circuit breaker, which
+ * opens (approval-only mode) when automatic blocks exceed the rate or active-count limits, and
+ * stays open until an admin closes it.
+ */
+export interface ResponseControl {
+  /** `breaker` is the only control so far. */
+  readonly id: string;
+  readonly state: 'closed' | 'open';
+  readonly reason?: string;
+  readonly openedAt?: string;
+  readonly closedBy?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * Failed sign-ins of one key (`user:<name>` or `ip:<address>`) in the current window, shared by
+ * every API process so that a lockout holds whichever process the next attempt reaches.
+ */
+export interface LoginLockout {
+  readonly id: string;
+  readonly failures: number;
+  readonly windowStartedAt: string;
+  readonly lockedUntil?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
 }

@@ -225,6 +225,88 @@ export const AlertingConfigSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/**
+ * A secret in the config: the value itself, or where to read it (an environment variable, a file
+ * such as a Docker or systemd credential). Resolved when the process starts; never logged.
+ */
+export const SecretSchema = Type.Union([
+  Type.String({ minLength: 1, maxLength: 8192 }),
+  Type.Object({ env: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }) }, { additionalProperties: false }),
+  Type.Object({ file: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false }),
+]);
+
+/** One enforcement point or service automated response acts through. */
+export const ResponseDriverConfigSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'Names the driver instance in playbooks, block records and the audit log.' }),
+    type: Type.String({ minLength: 1, maxLength: 64, description: 'The driver type (`watchpost actions list` shows them): nftables, ipset, pfsense, opnsense, feed, webhook, ldap, active-directory, linux, smtp, slack, teams, servicenow, freshservice.' }),
+    enabled: Type.Boolean({ default: true }),
+    settings: Type.Record(Type.String(), Type.Unknown(), { default: {}, description: "The driver's settings; the driver type's schema checks them." }),
+    credentials: Type.Record(Type.String(), SecretSchema, {
+      default: {},
+      description: 'Secrets of the driver (API keys, bind passwords, tokens): never logged, never returned by the API.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/** Automated response: playbooks, the drivers they act through, and the safety limits. */
+export const ResponseConfigSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Run playbooks on alerts and incidents (the worker role).' }),
+    dryRun: Type.Boolean({ default: false, description: 'Every run only pretends: drivers are not called; the timeline says what would have happened.' }),
+    playbookDirs: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      maxItems: 64,
+      description: 'Directories of playbook YAML loaded after the shipped playbooks/ (a playbook with the same id replaces the shipped one).',
+    }),
+    disabledPlaybooks: Type.Array(Type.String({ minLength: 1 }), { default: [], maxItems: 1000, description: 'Playbook ids not run.' }),
+    drivers: Type.Array(ResponseDriverConfigSchema, { default: [], maxItems: 256, description: 'Driver instances; a step runs on every enabled instance of its action unless it names some.' }),
+    reconcileIntervalMs: Type.Integer({
+      minimum: 5000,
+      default: MINUTE_MS,
+      description: 'How often blocks are re-derived from their stored desired state: expired ones undone, missing ones put back.',
+    }),
+    approvalTimeoutMs: Type.Integer({ minimum: MINUTE_MS, default: 30 * MINUTE_MS, description: 'A run waiting for approval longer than this is cancelled.' }),
+    stepTimeoutMs: Type.Integer({ minimum: 1000, maximum: HOUR_MS, default: 30_000, description: 'Default time limit of one step on one driver.' }),
+    safety: Type.Object(
+      {
+        neverBlock: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+          default: [],
+          maxItems: 10_000,
+          description: 'Addresses and CIDRs never blocked (gateways, VIPs, partners), besides loopback, link-local, cloud metadata and, below, this host.',
+        }),
+        protectHostAddresses: Type.Boolean({ default: true, description: "Never block this host's own interface addresses." }),
+        protectGateways: Type.Boolean({ default: true, description: 'Never block the default gateways of this host (/proc/net/route, /proc/net/ipv6_route).' }),
+        protectDnsServers: Type.Boolean({ default: true, description: 'Never block the name servers of /etc/resolv.conf.' }),
+        protectedAccounts: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+          default: ['root', 'admin', 'administrator', 'krbtgt'],
+          maxItems: 10_000,
+          description: 'Accounts never disabled (compared case-insensitively); local system accounts (uid < 1000) are always protected.',
+        }),
+        blockTtlMs: Type.Integer({ minimum: MINUTE_MS, default: 4 * HOUR_MS, description: 'How long an automatic block lasts (a playbook may ask for less).' }),
+        repeatMultiplier: Type.Number({ minimum: 1, maximum: 16, default: 2, description: 'Each repeat block of the same target lasts this many times longer.' }),
+        maxBlockTtlMs: Type.Integer({ minimum: MINUTE_MS, default: 7 * 24 * HOUR_MS, description: 'The longest block, repeats included.' }),
+        repeatWindowMs: Type.Integer({ minimum: 0, default: 30 * 24 * HOUR_MS, description: 'Blocks older than this no longer count as earlier offences.' }),
+        maxBlocksPerMinute: Type.Integer({ minimum: 1, default: 20, description: 'More new automatic blocks in a minute open the circuit breaker.' }),
+        maxActiveBlocks: Type.Integer({ minimum: 1, default: 500, description: 'More active blocks than this open the circuit breaker.' }),
+        approval: Type.Object(
+          {
+            widerThanIpv4Prefix: Type.Integer({ minimum: 0, maximum: 32, default: 24, description: 'Blocking an IPv4 prefix shorter than this needs approval.' }),
+            widerThanIpv6Prefix: Type.Integer({ minimum: 0, maximum: 128, default: 64, description: 'Blocking an IPv6 prefix shorter than this needs approval.' }),
+            internalAddresses: Type.Boolean({ default: true, description: 'Blocking RFC 1918, ULA, CGNAT or other non-public addresses needs approval.' }),
+            accounts: Type.Boolean({ default: true, description: 'Disabling an account needs approval.' }),
+            udpEvidence: Type.Boolean({ default: true, description: 'Acting on evidence that came only over UDP syslog (spoofable) needs approval.' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 /** A role an identity provider's group may grant: the human roles (ingest is for machines). */
 const oidcRole = (description: string) =>
   Type.Union(
@@ -343,6 +425,7 @@ export const ConfigSchema = Type.Object(
     detection: DetectionConfigSchema,
     alerting: AlertingConfigSchema,
     auth: AuthConfigSchema,
+    response: ResponseConfigSchema,
   },
   { additionalProperties: false },
 );
@@ -357,3 +440,6 @@ export type DetectionConfig = Static<typeof DetectionConfigSchema>;
 export type AlertingConfig = Static<typeof AlertingConfigSchema>;
 export type AuthConfig = Static<typeof AuthConfigSchema>;
 export type OidcConfig = Static<typeof OidcConfigSchema>;
+export type ResponseConfig = Static<typeof ResponseConfigSchema>;
+export type ResponseDriverConfig = Static<typeof ResponseDriverConfigSchema>;
+export type SecretConfig = Static<typeof SecretSchema>;

@@ -3,6 +3,9 @@ import type {
   ApiToken,
   AuditEntry,
   BlockState,
+  LoginLockout,
+  NeverBlockEntry,
+  ResponseControl,
   CustomRule,
   Incident,
   PlaybookRun,
@@ -31,6 +34,12 @@ export interface CaseStore {
   readonly sessions: Collection<Session>;
   readonly runs: Collection<PlaybookRun>;
   readonly blocks: Collection<BlockState>;
+  /** The never-block list as edited through the API. */
+  readonly neverBlock: Collection<NeverBlockEntry>;
+  /** Response switches shared by every process (the circuit breaker). */
+  readonly controls: Collection<ResponseControl>;
+  /** Failed sign-in counters and lockouts, shared by every API process. */
+  readonly lockouts: Collection<LoginLockout>;
   /** Alert suppressions (tuning): expired ones stay until deleted, and stop applying. */
   readonly suppressions: Collection<Suppression>;
   /** Rules switched on or off from the API, keyed by rule key; ingest polls them. */

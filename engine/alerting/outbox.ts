@@ -3,36 +3,9 @@ import type { Clock } from '../../core/clock.js';
 import type { CaseStore, Collection, Stored } from '../../core/stores/case-store.js';
 import type { JobQueue } from '../../core/stores/job-queue.js';
 import { modify } from '../../core/stores/modify.js';
+import { PLAYBOOK_TRIGGER_JOB, type AlertTrigger, type IncidentTrigger, type PlaybookTrigger } from '../../core/response/jobs.js';
 
-/**
- * The queue name of playbook triggers. The playbook runner subscribes to it with
- * `queue.work(PLAYBOOK_TRIGGER_JOB, handler)`; each job's `data` is a {@link PlaybookTrigger}.
- */
-export const PLAYBOOK_TRIGGER_JOB = 'playbook-trigger';
-
-/** A new alert, for playbooks whose trigger is an alert (rule, severity, entity conditions). */
-export interface AlertTrigger {
-  readonly trigger: 'alert.created';
-  readonly alertId: string;
-  /** The rule key (RuleMeta.key), as the alert's `ruleId`. */
-  readonly ruleKey: string;
-  readonly severity: Severity;
-  readonly entities: Readonly<Record<string, string>>;
-  /** The incident the alert joined, when it joined one before the trigger was queued. */
-  readonly incidentId?: string;
-}
-
-/** A new incident, for playbooks that open a ticket or page someone per incident. */
-export interface IncidentTrigger {
-  readonly trigger: 'incident.created';
-  readonly incidentId: string;
-  readonly severity: Severity;
-  readonly entity?: { readonly field: string; readonly value: string };
-  readonly alertIds: readonly string[];
-}
-
-/** The payload of a `playbook-trigger` job. */
-export type PlaybookTrigger = AlertTrigger | IncidentTrigger;
+export { PLAYBOOK_TRIGGER_JOB, type AlertTrigger, type IncidentTrigger, type PlaybookTrigger } from '../../core/response/jobs.js';
 
 /** The pending trigger of a new record, as kept in its `pendingTriggers`. */
 export const CREATED_TRIGGER = 'created';

@@ -4,7 +4,10 @@ import type {
   AuditEntry,
   BlockState,
   Incident,
+  LoginLockout,
+  NeverBlockEntry,
   PlaybookRun,
+  ResponseControl,
   Session,
   TimelineEntry,
   User,
@@ -175,6 +178,7 @@ export function makeBlockState(overrides: Partial<BlockState> = {}): BlockState 
     state: 'active',
     reason: 'SSH brute force (alert 1f3a)',
     createdBy: `run:${randomId()}`,
+    offense: 1,
     createdAt: at(0),
     updatedAt: at(0),
     expiresAt: at(240),
@@ -208,4 +212,19 @@ export function makeAuditEntry(overrides: Partial<AuditEntry> = {}): AuditEntry 
     details: { from: 'new', to: 'closed', verdict: 'false_positive', ip: '198.51.100.23' },
     ...overrides,
   };
+}
+
+/** An entry of the never-block list. */
+export function makeNeverBlockEntry(overrides: Partial<NeverBlockEntry> = {}): NeverBlockEntry {
+  return { id: randomId(), value: '198.51.100.0/24', note: 'management network', createdBy: 'admin', createdAt: at(0), updatedAt: at(0), ...overrides };
+}
+
+/** A response control (the circuit breaker), open. */
+export function makeResponseControl(overrides: Partial<ResponseControl> = {}): ResponseControl {
+  return { id: randomId(), state: 'open', reason: '21 blocks in a minute (limit 20)', openedAt: at(0), createdAt: at(0), updatedAt: at(0), ...overrides };
+}
+
+/** Failed sign-ins of one key. */
+export function makeLoginLockout(overrides: Partial<LoginLockout> = {}): LoginLockout {
+  return { id: `user:${randomId()}`, failures: 3, windowStartedAt: at(0), createdAt: at(0), updatedAt: at(0), ...overrides };
 }

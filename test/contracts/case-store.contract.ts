@@ -16,6 +16,9 @@ import {
   makeAuditEntry,
   makeBlockState,
   makeIncident,
+  makeLoginLockout,
+  makeNeverBlockEntry,
+  makeResponseControl,
   makePlaybookRun,
   makeSession,
   makeTimelineEntry,
@@ -80,7 +83,7 @@ type Identified = { readonly id: string; readonly createdAt: string };
  * the test sets to its own marker so that its filters and totals see only its own records.
  */
 interface CollectionCase {
-  readonly name: 'alerts' | 'incidents' | 'users' | 'tokens' | 'sessions' | 'runs' | 'blocks' | 'suppressions' | 'ruleStates' | 'customRules';
+  readonly name: 'alerts' | 'incidents' | 'users' | 'tokens' | 'sessions' | 'runs' | 'blocks' | 'suppressions' | 'ruleStates' | 'customRules' | 'neverBlock' | 'controls' | 'lockouts';
   readonly make: (overrides?: Record<string, unknown>) => Identified;
   readonly change: (record: Identified) => Identified;
   readonly markerField: string;
@@ -122,6 +125,9 @@ const COLLECTIONS: readonly CollectionCase[] = [
     change: (r) => ({ ...r, title: 'SSH login as root (tuned)', keys: ['a', 'b'], updatedAt: at(8) }) as Identified,
     markerField: 'createdBy',
   },
+  { name: 'neverBlock', make: (o) => makeNeverBlockEntry(o), change: (r) => ({ ...r, value: '198.51.100.0/25', updatedAt: at(2) }) as Identified, markerField: 'createdBy' },
+  { name: 'controls', make: (o) => makeResponseControl(o), change: (r) => ({ ...r, state: 'closed', closedBy: 'admin', updatedAt: at(4) }) as Identified, markerField: 'reason' },
+  { name: 'lockouts', make: (o) => makeLoginLockout(o), change: (r) => ({ ...r, failures: 5, lockedUntil: at(15), updatedAt: at(1) }) as Identified, markerField: 'windowStartedAt' },
 ];
 
 function eq(field: string, value: string | number | boolean): FilterNode {

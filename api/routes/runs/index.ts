@@ -22,13 +22,8 @@ export interface RunsRouteOptions {
   readonly clock?: Clock | undefined;
 }
 
-/** The job name the playbook runner works; an approved run is added as `run-<id>`. */
-export const PLAYBOOK_RUN_JOB = 'playbook-run';
-
-/** The deterministic job id of a run: approving twice (or retrying) adds one job. */
-export function runJobId(runId: string): string {
-  return `run-${runId}`;
-}
+export { PLAYBOOK_RUN_JOB, runJobId } from '../../../core/response/jobs.js';
+import { PLAYBOOK_RUN_JOB, runJobId } from '../../../core/response/jobs.js';
 
 /** The largest page of runs. */
 export const MAX_RUNS_PAGE = 200;
