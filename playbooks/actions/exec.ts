@@ -54,7 +54,7 @@ export function runProgram(program: string, args: readonly string[], options: Ru
         } else if (failure.killed || failure.signal || failure.name === 'AbortError' || typeof failure.code !== 'number') {
           reject(new OperationalError('WATCHPOST_ERR_DRIVER_UNAVAILABLE', `${command} did not finish (${String(failure.signal ?? failure.code ?? failure.name)})`, { cause: error }));
         } else {
-          reject(new UserError('WATCHPOST_ERR_DRIVER_REJECTED', `${command} exited with ${failure.code}: ${stderr.trim().slice(0, 500)}`, { cause: error }));
+          reject(new UserError('WATCHPOST_ERR_DRIVER_REJECTED', `${command} exited with ${String(failure.code)}: ${stderr.trim().slice(0, 500)}`, { cause: error }));
         }
       },
     );
