@@ -9,7 +9,6 @@ import { AuthConfigSchema, type ApiConfig, type AuthConfig } from '../core/confi
 import type { Logger } from '../core/log.js';
 import type { CaseStore } from '../core/stores/case-store.js';
 import type { EventStore } from '../core/stores/event-store.js';
-import type { JobQueue } from '../core/stores/job-queue.js';
 import type { AlertingService } from '../engine/alerting/index.js';
 import { authGuard, type Authenticator } from './plugins/auth-guard.js';
 import { csrfProtection } from './plugins/csrf.js';
@@ -27,6 +26,12 @@ import { incidentsRoutes } from './routes/incidents/index.js';
 import { alertsRoutes } from './routes/alerts/index.js';
 import { suppressionsRoutes } from './routes/suppressions/index.js';
 import { runsRoutes } from './routes/runs/index.js';
+import { feedsRoutes, type FeedAccess } from './routes/feeds/index.js';
+import { actionsRoutes } from './routes/actions/index.js';
+import { blocksRoutes } from './routes/blocks/index.js';
+import { playbooksRoutes } from './routes/playbooks/index.js';
+import { responseRoutes } from './routes/response/index.js';
+import type { DriverInstanceSummary, ResponseOperations } from './routes/response/operations.js';
 import { AlertFeed, streamRoutes, type AlertStreamOptions } from './routes/stream/index.js';
 import { ingestRoutes, type IngestDependencies } from './routes/ingest/index.js';
 import { metricsRoutes } from './routes/metrics/index.js';
@@ -77,8 +82,16 @@ export interface ApiDependencies {
    * Without it those writes and the stream answer 503.
    */
   readonly alerting?: AlertingService;
-  /** Approved playbook runs are queued here (job `playbook-run`); without it approval answers 503. */
-  readonly jobs?: JobQueue;
+  /**
+   * Automated response (cli/ builds it from the playbook runner, the safety layer and the loaded
+   * playbooks): playbooks, runs by hand, approvals, block release, the never-block list and the
+   * breaker. Without it those routes answer 503.
+   */
+  readonly response?: ResponseOperations;
+  /** The configured driver instances, listed by GET /api/v1/actions. @defaultValue none */
+  readonly drivers?: readonly DriverInstanceSummary[];
+  /** The blocklist feeds (`feed` drivers: id and token SHA-256) served by GET /api/v1/feeds/{id}. @defaultValue none */
+  readonly feeds?: readonly FeedAccess[];
   /** Limits and timings of GET /api/v1/stream/alerts. @defaultValue DEFAULT_STREAM_OPTIONS */
   readonly alertStream?: Partial<AlertStreamOptions> & { readonly pollIntervalMs?: number };
 }
@@ -141,7 +154,12 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   }
   await app.register(alertsRoutes, { cases: deps.cases, alerting: deps.alerting, events: deps.events, clock, changed: (alerts) => feed?.publish(alerts) });
   await app.register(suppressionsRoutes, { cases: deps.cases, alerting: deps.alerting, clock });
-  await app.register(runsRoutes, { cases: deps.cases, jobs: deps.jobs, clock });
+  await app.register(runsRoutes, { cases: deps.cases, response: deps.response });
+  await app.register(playbooksRoutes, { cases: deps.cases, response: deps.response });
+  await app.register(blocksRoutes, { cases: deps.cases, response: deps.response, clock });
+  await app.register(responseRoutes, { cases: deps.cases, response: deps.response, clock });
+  await app.register(actionsRoutes, { drivers: deps.drivers });
+  await app.register(feedsRoutes, { feeds: deps.feeds, cases: deps.cases, clock });
   await app.register(streamRoutes, { feed, cases: deps.cases, stream: deps.alertStream, clock });
   if (cases) {
     const throttle = { failureWindowMs: auth.login.failureWindowMs, lockoutMs: auth.login.lockoutMs, maxLockoutMs: auth.login.maxLockoutMs };

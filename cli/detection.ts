@@ -7,6 +7,7 @@ import type { Logger } from '../core/log.js';
 import type { Registry } from '../core/metrics.js';
 import type { CaseStore } from '../core/stores/case-store.js';
 import type { CorrelationStore } from '../core/stores/correlation-store.js';
+import type { AlertMatch } from '../engine/alerting/index.js';
 import { createCorrelationEngine, type StreamingCorrelationEngine } from '../engine/correlation/engine.js';
 import { createDetector, type StreamingDetector } from '../engine/detect/detector.js';
 import type { RuleMatch } from '../engine/detect/types.js';
@@ -15,8 +16,19 @@ import type { RuleSet } from '../engine/sigma/types.js';
 import { defaultRuleSources } from './commands/rules.js';
 import { packageRoot } from './version.js';
 
-/** What detection hands each match to: alerting (cli/alerting.ts), or without it the log. */
-export type MatchSink = (matches: readonly RuleMatch[]) => Promise<void>;
+/**
+ * What detection hands each match to: alerting (cli/alerting.ts), or without it the log. Each
+ * match carries the transports its events came by (`watchpost.input.transport`): a detection
+ * match its event's, a correlation match those of its window's events (the correlation engine's).
+ */
+export type MatchSink = (matches: readonly AlertMatch[]) => Promise<void>;
+
+/** Detection matches carry their event's transport; correlation matches already carry their window's. */
+function withTransports(matches: readonly RuleMatch[], event: EcsEvent): AlertMatch[] {
+  const transport = event.watchpost?.input?.transport;
+  if (transport === undefined) return [...matches];
+  return matches.map((match) => (match.kind === 'detection' ? { ...match, transports: [transport] } : match));
+}
 
 /** Detection running in an ingest process. */
 export interface RunningDetection {
@@ -105,10 +117,12 @@ interface Generation {
  * With a case store, the rule switches and uploads made through the API apply too: the store is
  * polled (a cheap stamp, see ruleChangeStamp) and on a change the rules are loaded again and a
  * new detector built beside the running one, then swapped in at once between two events. The
- * new correlation engine uses the same correlation store, so open windows carry over. Not carried
- * over: the in-process list of windows decided at their close (lt/lte/eq/neq conditions); the old
- * engine decides those already closed one last time, and a window still open at the swap is not
- * decided at its close (it may still fire on a later event).
+ * new correlation engine uses the same correlation store, so the windows of every correlation
+ * carry over (they are keyed by the correlation's key), and it takes over from the old engine the
+ * in-process list of windows decided at their close (lt/lte/eq/neq conditions) of every
+ * correlation whose definition did not change (engine/correlation windowDefinition). The old
+ * engine decides the windows it kept (correlations changed or removed) that have closed by the
+ * swap one last time; those still open then are not decided at their close.
  */
 export async function startDetection(options: DetectionOptions): Promise<RunningDetection> {
   const { logger, metrics } = options;
@@ -126,7 +140,7 @@ export async function startDetection(options: DetectionOptions): Promise<Running
     }
   }
   const reported = new Set<string>();
-  const build = (): Generation => {
+  const build = (previous?: Generation): Generation => {
     const ruleSet = buildCatalog(base, changes.customRules, changes.states).active;
     const errors = ruleSet.problems.filter((problem) => problem.severity === 'error');
     let logged = 0;
@@ -136,7 +150,10 @@ export async function startDetection(options: DetectionOptions): Promise<Running
       reported.add(key);
       if (logged++ < 50) logger.warn({ file: problem.file, line: problem.line, col: problem.col, code: problem.code, rule: problem.rule }, `rule disabled: ${problem.message}`);
     }
-    const correlation: StreamingCorrelationEngine = createCorrelationEngine(ruleSet.correlations, { store: options.correlationStore });
+    const correlation: StreamingCorrelationEngine = createCorrelationEngine(ruleSet.correlations, {
+      store: options.correlationStore,
+      ...(previous ? { previous: previous.correlation } : {}),
+    });
     const detector = createDetector(ruleSet, { correlation });
     for (const failure of detector.failed) logger.warn({ rule: failure.key, source: failure.source }, `rule not evaluated: ${failure.message}`);
     return { ruleSet, correlation, detector };
@@ -180,7 +197,7 @@ export async function startDetection(options: DetectionOptions): Promise<Running
         logMatches(matches, 'info');
         return Promise.resolve();
       };
-  const deliver = async (matches: readonly RuleMatch[]): Promise<void> => {
+  const deliver = async (matches: readonly AlertMatch[]): Promise<void> => {
     if (matches.length === 0) return;
     for (const match of matches) matchesTotal.inc({ level: match.rule.level, kind: match.kind });
     await sink(matches);
@@ -244,7 +261,7 @@ export async function startDetection(options: DetectionOptions): Promise<Running
     const previousChanges = changes;
     changes = read;
     try {
-      current = build();
+      current = build(previous);
     } catch (error) {
       changes = previousChanges;
       throw error;
@@ -252,7 +269,7 @@ export async function startDetection(options: DetectionOptions): Promise<Running
     stamp = read.stamp;
     clearInterval(flushTimer);
     flushTimer = startFlushTimer();
-    // Windows the old engine tracked that have closed by now are decided once more, by it.
+    // Windows the old engine kept (changed or removed correlations) that have closed by now are decided once more, by it.
     await flush(previous).catch((error: unknown) => logger.warn({ err: error }, 'closing the windows of the replaced rules failed'));
     logLoaded('detection rules reloaded after a change made through the API');
     return true;
@@ -283,7 +300,7 @@ export async function startDetection(options: DetectionOptions): Promise<Running
       for (const event of events) {
         eventsTotal.inc();
         // One generation per event: a swap lands between two events, never inside one.
-        await deliver(await current.detector.process(event));
+        await deliver(withTransports(await current.detector.process(event), event));
       }
     },
     reload: reloadOnce,

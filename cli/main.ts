@@ -4,7 +4,9 @@ import type { Config } from '../core/config/schema.js';
 import { formatProblem, WatchpostError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { DEFAULT_SYSLOG_LISTEN, startRoles, syslogListeners, type RoleName } from './roles.js';
+import { registerActionsCommand } from './commands/actions.js';
 import { registerParsersCommand } from './commands/parsers.js';
+import { registerPlaybooksCommand, validateResponse } from './commands/playbooks.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerRulesCommand } from './commands/rules.js';
 import { registerSearchCommand } from './commands/search.js';
@@ -89,10 +91,12 @@ export function buildProgram(): Command {
     command.action((options: CommonOptions) => run(roleList, options, name === 'start' ? DEFAULT_SYSLOG_LISTEN : undefined));
   }
 
-  withCommonOptions(program.command('validate').description('check the configuration; exits non-zero and names each bad key with its file:line'))
+  withCommonOptions(program.command('validate').description('check the configuration, the playbooks and the response drivers; exits non-zero and names each problem with its file:line'))
     .action((options: CommonOptions) => {
       const config = configFrom(options);
-      process.stdout.write(`configuration ${options.config ?? '(defaults and environment)'} is valid: backends events=${config.backends.events} cases=${config.backends.cases} queue=${config.backends.queue} correlation=${config.backends.correlation}\n`);
+      const response = validateResponse(config);
+      for (const note of response.notes) process.stdout.write(`${note}\n`);
+      process.stdout.write(`configuration ${options.config ?? '(defaults and environment)'} is valid: backends events=${config.backends.events} cases=${config.backends.cases} queue=${config.backends.queue} correlation=${config.backends.correlation}; ${response.summary}\n`);
     });
   registerTokenCommand(program);
   registerUserCommand(program);
@@ -100,6 +104,8 @@ export function buildProgram(): Command {
   registerParsersCommand(program);
   registerReplayCommand(program);
   registerRulesCommand(program);
+  registerActionsCommand(program);
+  registerPlaybooksCommand(program);
   return program;
 }
 

@@ -18,6 +18,7 @@ import { createAlertingService, type AlertingService } from '../engine/alerting/
 import { startAlerting, type RunningAlerting } from './alerting.js';
 import { rulesApiDependencies, startDetection, type RunningDetection } from './detection.js';
 import { startMaintenance } from './maintenance.js';
+import { startResponse, type RunningResponse } from './response.js';
 import { VERSION } from './version.js';
 
 /** The roles one process can play; `start` plays them all. */
@@ -175,6 +176,13 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
       const maintenance = startMaintenance({ ...backends, retention: config.retention, logger: logger.child({ component: 'maintenance' }) });
       closers.push(() => maintenance.close());
     }
+    // Automated response: the worker role runs the playbook jobs; the api role drives the same
+    // service (manual runs, approvals, releasing blocks) without running jobs.
+    const response: RunningResponse | undefined =
+      roles.includes('worker') || roles.includes('api')
+        ? startResponse({ config: config.response, cases: backends.cases, queue: backends.queue, logger: logger.child({ component: 'response' }), metrics, work: roles.includes('worker') })
+        : undefined;
+    if (response) closers.push(() => response.close());
     const passwords = scryptHasher();
     if (roles.includes('api')) await announceFirstAdmin(backends, passwords, logger);
     // The API's triage, suppressions and live stream: the engine this process already runs (so
@@ -191,8 +199,7 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
       health,
       cases: backends.cases,
       events: backends.events,
-      // Approved playbook runs are queued here for the worker.
-      jobs: backends.queue,
+      ...(response ? { response: response.operations, drivers: response.instances, feeds: response.feeds } : {}),
       rules: rulesApiDependencies(config.detection),
       ...(apiAlerting ? { alerting: apiAlerting } : {}),
       // API tokens (Bearer) and console sessions (cookie), as buildApi composes them.

@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { CaseStore, Stored } from '../stores/case-store.js';
 import { modify } from '../stores/modify.js';
 import { writeAudit } from './audit.js';
-import { LoginThrottle, type ThrottlePolicy } from './login-throttle.js';
+import { lockedUntilOf, LoginThrottle, purgeLockouts, type ThrottlePolicy } from './login-throttle.js';
 import type { PasswordHasher } from './password.js';
 import { startSession, type SessionPolicy, type StartedSession } from './sessions.js';
 import { userIdOf } from './users.js';
@@ -39,9 +39,14 @@ export interface LoginServiceOptions {
   readonly logger: Logger;
   /** Password checks running at once; beyond it attempts are refused as busy. @defaultValue 8 */
   readonly maxConcurrent?: number;
+  /**
+   * How often, at most, a failed attempt also deletes the lockout records that hold nothing any
+   * more (see purgeLockouts); 0 never (maintenance does it). @defaultValue 10 minutes
+   */
+  readonly purgeIntervalMs?: number;
 }
 
-/** Signs users in; one per API process (it holds the throttles). */
+/** Signs users in; one per API process (the throttles' state is in the case store, shared by all). */
 export interface LoginService {
   login(attempt: LoginAttempt): Promise<LoginOutcome>;
 }
@@ -59,8 +64,10 @@ function userKey(username: string): string {
  * Local sign-in. Every attempt that is not locked out costs one password verification, whether
  * the user exists, is disabled or has no password (a dummy hash stands in), so neither the time
  * nor the answer tells which usernames exist. Failures count against the username and the client
- * address; enough of either locks that key out (see {@link LoginThrottle}), and attempts during a
- * lockout are refused without checking the password. A success starts a fresh session (the old
+ * address; enough of either locks that key out (see {@link LoginThrottle}: the counts and lockouts
+ * are in the case store, so they hold across API processes and restarts), and attempts during a
+ * lockout are refused without checking the password. Failed attempts also delete, at most once
+ * per `purgeIntervalMs` per process, the lockout records that hold nothing any more. A success starts a fresh session (the old
  * one, if any, is the route's to end), records `lastLoginAt` and upgrades a hash made with
  * weaker parameters.
  *
@@ -71,10 +78,24 @@ function userKey(username: string): string {
  */
 export function loginService(options: LoginServiceOptions): LoginService {
   const { cases, hasher, clock, logger } = options;
-  const users = new LoginThrottle(options.userThrottle, clock);
-  const ips = new LoginThrottle(options.ipThrottle, clock);
+  const users = new LoginThrottle(cases.lockouts, options.userThrottle, clock);
+  const ips = new LoginThrottle(cases.lockouts, options.ipThrottle, clock);
   const maxConcurrent = options.maxConcurrent ?? 8;
+  const purgeIntervalMs = options.purgeIntervalMs ?? 10 * 60_000;
   let inFlight = 0;
+  let lastPurge = Number.NEGATIVE_INFINITY;
+
+  const purgeNow = (): void => {
+    const now = clock.now();
+    if (purgeIntervalMs <= 0 || now - lastPurge < purgeIntervalMs) return;
+    lastPurge = now;
+    // Not awaited: housekeeping must not slow the answer, and its failure is no reason to fail the attempt.
+    purgeLockouts(cases.lockouts, [options.userThrottle, options.ipThrottle], clock)
+      .then((deleted) => {
+        if (deleted > 0) logger.debug({ deleted }, 'expired sign-in lockout records deleted');
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'cannot delete expired sign-in lockout records; retried later'));
+  };
 
   const lockout = async (scope: 'user' | 'ip', id: string, until: number, attempt: LoginAttempt): Promise<void> => {
     const untilIso = new Date(until).toISOString();
@@ -88,7 +109,7 @@ export function loginService(options: LoginServiceOptions): LoginService {
     });
   };
 
-  const check = async (attempt: LoginAttempt, uKey: string, ipKey: string): Promise<LoginOutcome> => {
+  const check = async (attempt: LoginAttempt, uKey: string, ipKey: string, userRecorded: boolean): Promise<LoginOutcome> => {
     let id: string | undefined;
     try {
       id = userIdOf(attempt.username);
@@ -98,7 +119,8 @@ export function loginService(options: LoginServiceOptions): LoginService {
     const user = id === undefined ? undefined : await cases.users.get(id);
     const matches = await hasher.verify(attempt.password, user?.passwordHash);
     if (user && matches && !user.disabled) {
-      users.succeeded(uKey);
+      // Only when there is a record: a delete is a write, and most sign-ins follow no failure.
+      if (userRecorded) await users.succeeded(uKey);
       const started = await startSession(cases, user, {
         clock,
         policy: options.sessions,
@@ -131,8 +153,8 @@ export function loginService(options: LoginServiceOptions): LoginService {
       details: { ip: attempt.ip, method: 'password', reason },
     });
     logger.debug({ username: attempt.username.slice(0, 64), ip: attempt.ip, reason }, 'sign-in refused');
-    const userLock = users.failed(uKey);
-    const ipLock = ips.failed(ipKey);
+    const [userLock, ipLock] = await Promise.all([users.failed(uKey), ips.failed(ipKey)]);
+    purgeNow();
     if (userLock !== undefined) await lockout('user', id ?? attempt.username.slice(0, 64), userLock, attempt);
     if (ipLock !== undefined) await lockout('ip', attempt.ip, ipLock, attempt);
     return { ok: false, reason: 'invalid' };
@@ -142,15 +164,17 @@ export function loginService(options: LoginServiceOptions): LoginService {
     async login(attempt) {
       const uKey = userKey(attempt.username);
       const ipKey = `ip:${attempt.ip}`;
-      const lockedUntil = Math.max(users.lockedUntil(uKey) ?? 0, ips.lockedUntil(ipKey) ?? 0);
+      const [userState, ipState] = await Promise.all([users.state(uKey), ips.state(ipKey)]);
+      const now = clock.now();
+      const lockedUntil = Math.max(lockedUntilOf(userState, now) ?? 0, lockedUntilOf(ipState, now) ?? 0);
       if (lockedUntil > 0) {
         logger.debug({ username: attempt.username.slice(0, 64), ip: attempt.ip }, 'sign-in refused during a lockout');
-        return { ok: false, reason: 'locked', retryAfterMs: lockedUntil - clock.now() };
+        return { ok: false, reason: 'locked', retryAfterMs: lockedUntil - now };
       }
       if (inFlight >= maxConcurrent) return { ok: false, reason: 'busy' };
       inFlight++;
       try {
-        return await check(attempt, uKey, ipKey);
+        return await check(attempt, uKey, ipKey, userState !== undefined);
       } finally {
         inFlight--;
       }

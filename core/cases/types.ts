@@ -413,6 +413,8 @@ export interface LoginLockout {
   readonly failures: number;
   readonly windowStartedAt: string;
   readonly lockedUntil?: string;
+  /** Lockouts so far without a quiet period; the next lasts lockoutMs · 2^strikes. @defaultValue 0 */
+  readonly strikes?: number;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

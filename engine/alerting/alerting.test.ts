@@ -3,8 +3,10 @@ import { openSqliteDatabase } from '../../backends/sqlite/database.js';
 import { SqliteCaseStore } from '../../backends/sqlite/case-store.js';
 import { SqliteJobQueue } from '../../backends/sqlite/job-queue.js';
 import type { Incident } from '../../core/cases/types.js';
+import { ManualClock } from '../../core/clock.js';
 import { alertingConfig, describeAlertingBehaviour, sshMatch } from '../../test/integration/alerting-behaviour.js';
 import { candidateOf, dedupKeyOf, windowStartOf } from './dedup.js';
+import { createAlertingService } from './service.js';
 import { applyStatus } from './incident-rules.js';
 import { riskScore } from './severity.js';
 import { slaOf } from './sla.js';
@@ -104,5 +106,29 @@ describe('timeline ids', () => {
     expect(systemEntryId('i', 'sla', 'acknowledge', 'warning')).toBe(systemEntryId('i', 'sla', 'acknowledge', 'warning'));
     expect(systemEntryId('i', 'sla', 'acknowledge', 'warning')).not.toBe(systemEntryId('i', 'sla', 'acknowledge', 'breached'));
     expect(systemEntryId('i', 'created') < systemEntryId('i', 'alert_linked', 'a')).toBe(true);
+  });
+});
+
+describe('transports on alerts', () => {
+  it('records how the events came (distinct, sorted), merges them on repeats, and leaves them out when unknown', async () => {
+    const db = openSqliteDatabase(':memory:');
+    const store = new SqliteCaseStore(db);
+    const queue = new SqliteJobQueue(db, { pollIntervalMs: 50 });
+    try {
+      const clock = new ManualClock(Date.parse('2024-05-01T08:00:00.000Z'));
+      const alerting = createAlertingService({ store, queue, clock, config: alertingConfig() });
+      const at = new Date(clock.now()).toISOString();
+      const first = await alerting.handle([{ ...sshMatch('192.0.2.7', at), transports: ['udp', 'udp'] }]);
+      expect(first.alerts[0]?.transports).toEqual(['udp']);
+      await alerting.handle([{ ...sshMatch('192.0.2.7', at), transports: ['tls'] }]);
+      await alerting.handle([sshMatch('192.0.2.7', at)]);
+      const stored = await store.alerts.get(first.alerts[0]?.id as string);
+      expect(stored).toMatchObject({ count: 3, transports: ['tls', 'udp'] });
+      const unknown = await alerting.handle([sshMatch('192.0.2.8', at)]);
+      expect(unknown.alerts[0]).not.toHaveProperty('transports');
+    } finally {
+      await queue.close();
+      db.close();
+    }
   });
 });

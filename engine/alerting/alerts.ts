@@ -5,8 +5,7 @@ import { hasCode } from '../../core/errors.js';
 import type { FilterNode } from '../../core/query/filter.js';
 import type { CaseStore, Stored } from '../../core/stores/case-store.js';
 import { modify } from '../../core/stores/modify.js';
-import type { RuleMatch } from '../detect/types.js';
-import { alertIdOf, candidateOf, dedupKeyOf, windowStartOf, type AlertCandidate } from './dedup.js';
+import { alertIdOf, candidateOf, dedupKeyOf, transportSet, windowStartOf, type AlertCandidate, type AlertMatch } from './dedup.js';
 import type { Incidents } from './incidents.js';
 import { CREATED_TRIGGER, type Outbox } from './outbox.js';
 import { riskScore } from './severity.js';
@@ -45,8 +44,10 @@ export interface RaiseOptions {
  *
  * - Dedup: the key is the rule key plus the grouping fields; the alert id derives from the key
  *   and the fixed window the match falls in (by its event time), so a repeat within the window
- *   and a re-evaluated batch land on the same record. A repeat raises `count`, moves `lastSeen`
- *   and appends its event ids (the most recent `maxEventIds` are kept).
+ *   and a re-evaluated batch land on the same record. A repeat raises `count`, moves `lastSeen`,
+ *   appends its event ids (the most recent `maxEventIds` are kept) and adds its events'
+ *   transports to `transports` (distinct, sorted), so the alert tells whether any of its
+ *   evidence came over a forgeable transport.
  * - A match whose event ids are all on the alert already is a replay: it is not counted again,
  *   and only the side effects a crash may have cut short (incident, trigger) are completed.
  *   Past the event-id cap a replay cannot be told from a repeat, so the count is at-least-once.
@@ -67,7 +68,7 @@ export class AlertManager {
   ) {}
 
   /** Raises (or counts) an alert for every match not covered by a suppression in force. */
-  async handle(matches: readonly RuleMatch[]): Promise<HandleResult> {
+  async handle(matches: readonly AlertMatch[]): Promise<HandleResult> {
     if (matches.length === 0) return { created: 0, repeated: 0, replayed: 0, suppressed: 0, alerts: [], newAlerts: [] };
     const now = this.deps.clock.now();
     const inForce = await this.deps.suppressions.inForce();
@@ -137,6 +138,7 @@ export class AlertManager {
       lastSeen: atIso,
       entities: candidate.entities,
       eventIds: candidate.eventIds.slice(-this.deps.config.maxEventIds),
+      ...(candidate.transports !== undefined && candidate.transports.length > 0 ? { transports: transportSet(candidate.transports) } : {}),
       explanation: candidate.explanation,
       tags: candidate.tags,
       ...(informational ? {} : { pendingTriggers: [CREATED_TRIGGER] }),
@@ -178,7 +180,8 @@ export class AlertManager {
       const known = new Set(alert.eventIds);
       const eventIds = [...alert.eventIds, ...candidate.eventIds.filter((eventId) => !known.has(eventId))].slice(-max);
       const lastSeen = Math.max(Date.parse(alert.lastSeen), candidate.atMs);
-      return { ...alert, count: alert.count + 1, lastSeen: new Date(lastSeen).toISOString(), eventIds, updatedAt: nowIso };
+      const transports = transportSet(alert.transports, candidate.transports);
+      return { ...alert, count: alert.count + 1, lastSeen: new Date(lastSeen).toISOString(), eventIds, ...(transports.length > 0 ? { transports } : {}), updatedAt: nowIso };
     });
   }
 

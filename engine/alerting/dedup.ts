@@ -4,6 +4,22 @@ import type { RuleMatch } from '../detect/types.js';
 import { severityOf } from './severity.js';
 
 /**
+ * A rule match with how its events reached Watchpost (`watchpost.input.transport` of each, set
+ * by whoever had the events: detection in cli/detection.ts, the correlation engine for a
+ * window's events). Kept beside RuleMatch rather than in it: detection builds matches without
+ * knowing which transports the alerting layer cares about.
+ */
+export type AlertMatch = RuleMatch & {
+  /** The distinct transports of the match's events; absent when unknown. */
+  readonly transports?: readonly string[];
+};
+
+/** Distinct, sorted: the one spelling of a set of transports on an alert. */
+export function transportSet(...lists: readonly (readonly string[] | undefined)[]): string[] {
+  return [...new Set(lists.flatMap((list) => list ?? []))].sort();
+}
+
+/**
  * What becomes an alert: a rule match, or a condition the alerting layer raises itself (a silent
  * source), reduced to what deduplication and the alert record need.
  */
@@ -23,6 +39,8 @@ export interface AlertCandidate {
   readonly eventIds: readonly string[];
   /** When it happened (the event's @timestamp), ms since the epoch. */
   readonly atMs: number;
+  /** How the events reached Watchpost (distinct, sorted); empty when unknown. */
+  readonly transports?: readonly string[];
   readonly explanation: AlertExplanation;
 }
 
@@ -43,7 +61,7 @@ function stringValues(record: Readonly<Record<string, string | number | null>>):
  * may be a subset of them); a detection on its entities. Times that do not parse fall back to
  * `nowMs`, so a bad timestamp never makes a bad alert id.
  */
-export function candidateOf(match: RuleMatch, nowMs: number): AlertCandidate {
+export function candidateOf(match: AlertMatch, nowMs: number): AlertCandidate {
   const parsed = Date.parse(match.at);
   const entities = stringValues(match.entities);
   const group = match.correlation ? stringValues(match.correlation.group) : entities;
@@ -68,6 +86,7 @@ export function candidateOf(match: RuleMatch, nowMs: number): AlertCandidate {
     entities: match.correlation ? { ...group, ...entities } : entities,
     eventIds: [...match.eventIds],
     atMs: Number.isFinite(parsed) ? parsed : nowMs,
+    ...(match.transports !== undefined && match.transports.length > 0 ? { transports: transportSet(match.transports) } : {}),
     explanation: {
       selections: [...match.selections],
       matches: match.matched.map((m) => ({ field: m.field, value: String(m.value).slice(0, MAX_EXPLANATION_VALUE) })),

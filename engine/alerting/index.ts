@@ -5,9 +5,9 @@
  */
 export { AlertManager, type HandleResult, type RaiseOptions, type RaiseOutcome, type RaiseResult } from './alerts.js';
 export { SOURCE_SILENT_RULE, SourceSilenceMonitor, type AvailabilityCheck, type AvailabilityConfig } from './availability.js';
-export { alertIdOf, candidateOf, dedupKeyOf, windowStartOf, type AlertCandidate } from './dedup.js';
+export { alertIdOf, candidateOf, dedupKeyOf, transportSet, windowStartOf, type AlertCandidate, type AlertMatch } from './dedup.js';
 export { INCIDENT_LIMITS, INCIDENT_STATUSES, OPEN_STATUSES, VERDICTS, applyStatus } from './incident-rules.js';
-export { Incidents, type Grouping, type IncidentChange, type NewIncident, type SplitResult } from './incidents.js';
+export { Incidents, type Grouping, type IncidentChange, type IncidentEdits, type NewIncident, type SplitResult, type WriteOptions } from './incidents.js';
 export {
   CREATED_TRIGGER,
   Outbox,

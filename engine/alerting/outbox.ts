@@ -1,4 +1,4 @@
-import type { Alert, Incident, Severity } from '../../core/cases/types.js';
+import type { Alert, Incident } from '../../core/cases/types.js';
 import type { Clock } from '../../core/clock.js';
 import type { CaseStore, Collection, Stored } from '../../core/stores/case-store.js';
 import type { JobQueue } from '../../core/stores/job-queue.js';

@@ -3,9 +3,9 @@ import type { AlertingConfig } from '../../core/config/schema.js';
 import type { EcsEvent } from '../../core/ecs/event.js';
 import type { CaseStore } from '../../core/stores/case-store.js';
 import type { JobQueue } from '../../core/stores/job-queue.js';
-import type { RuleMatch } from '../detect/types.js';
 import { AlertManager, type HandleResult } from './alerts.js';
 import { SourceSilenceMonitor, type AvailabilityCheck } from './availability.js';
+import type { AlertMatch } from './dedup.js';
 import { Incidents } from './incidents.js';
 import { Outbox } from './outbox.js';
 import { responseFigures, SlaMonitor, slaOf, type IncidentSla, type ResponseReport } from './sla.js';
@@ -36,7 +36,7 @@ export interface AlertingService {
   readonly sla: SlaMonitor;
   readonly availability: SourceSilenceMonitor;
   /** Detection's sink: raises, counts or suppresses an alert per match. */
-  handle(matches: readonly RuleMatch[]): Promise<HandleResult>;
+  handle(matches: readonly AlertMatch[]): Promise<HandleResult>;
   /**
    * Calls `listener` after each batch {@link handle} wrote alerts in this process (the API's live
    * updates; other processes are seen by polling the store). Returns the unsubscribe. A listener

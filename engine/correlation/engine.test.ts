@@ -4,7 +4,7 @@ import type { EcsEvent } from '../../core/ecs/event.js';
 import { MemoryCorrelationStore } from '../../backends/memory/correlation-store.js';
 import type { RuleMatch } from '../detect/types.js';
 import type { CorrelationRule } from '../sigma/types.js';
-import { createCorrelationEngine, type StreamingCorrelationEngine } from './engine.js';
+import { createCorrelationEngine, windowDefinition, type CorrelationMatch, type StreamingCorrelationEngine } from './engine.js';
 import type { CorrelationEngine } from './types.js';
 
 /** 2026-01-05T10:00:00Z, the rule tests' fixed start. */
@@ -389,6 +389,17 @@ describe('chains', () => {
     expect(match?.eventIds).toEqual([...fails, last].map(([, ev]) => ev.event?.id));
   });
 
+  it('adds the entities of the completing event when grouped on fewer fields (the account broken into)', async () => {
+    const byAddress = correlation({ name: 'inner-by-ip', type: 'event_count', rules: ['failed-login'], groupBy: ['source.ip'], condition: { gte: 3 }, generate: false });
+    const sequence = correlation({ name: 'success-after-failures', type: 'temporal_ordered', rules: ['inner-by-ip', 'login-success'], groupBy: ['source.ip'], timespanMs: 15 * MINUTE });
+    const engine = engineOf([sequence, byAddress]);
+    const innerMatches = await feedAll(engine, [fail(T0, 'alice'), fail(T0 + SECOND, 'bob'), fail(T0 + 2 * SECOND, 'carol')]);
+    // A count correlation does not take one event's entities for all of them.
+    expect(innerMatches.map((m) => m.entities)).toEqual([{ 'source.ip': '203.0.113.7' }]);
+    const [match] = await feedAll(engine, [success(T0 + 3 * SECOND, 'bob')]);
+    expect(match?.entities).toEqual({ 'source.ip': '203.0.113.7', 'user.name': 'bob' });
+  });
+
   it('does not fire the outer one when the success came before the failures', async () => {
     const engine = engineOf([outer, inner]);
     expect(await feedAll(engine, [success(T0), fail(T0 + 1), fail(T0 + 2)])).toEqual([]);
@@ -469,5 +480,64 @@ describe('conditions decided when the window closes', () => {
       expect(engine.problems.map((p) => [p.code, p.severity, p.line])).toEqual([['correlation-absence-unsupported', 'error', 7]]);
       expect(engine.active).toEqual([]);
     }
+  });
+});
+
+describe('transports of a window', () => {
+  const via = (transport: string): Record<string, unknown> => ({ watchpost: { input: { transport } } });
+
+  it('lists the transports of every event in the window, distinct and sorted, chained matches included', async () => {
+    const engine = engineOf([bruteForce({ gte: 4 }, { generate: true }), correlation({ name: 'outer', type: 'event_count', rules: ['brute-force'], groupBy: ['source.ip'], condition: { gte: 1 } })]);
+    const inputs = [
+      ...failures(1, T0, SECOND, '203.0.113.7', via('udp')),
+      ...failures(1, T0 + SECOND, SECOND, '203.0.113.7', via('tcp')),
+      ...failures(1, T0 + 2 * SECOND, SECOND, '203.0.113.7', via('udp')),
+      ...failures(1, T0 + 3 * SECOND, SECOND, '203.0.113.7'),
+    ];
+    const matches = (await feedAll(engine, inputs)) as CorrelationMatch[];
+    expect(matches.map((m) => [m.rule.key, m.transports])).toEqual([
+      ['brute-force', ['tcp', 'udp']],
+      ['outer', ['tcp', 'udp']],
+    ]);
+  });
+
+  it('reads window members written before transports were recorded', async () => {
+    const engine = engineOf([bruteForce({ gte: 2 })]);
+    // The member format of earlier versions: rule index, "|", event id.
+    await store.observe('brute-force|e|g:203.0.113.7', '0000|old-event', T0, 10 * MINUTE);
+    await store.observe('brute-force|p|g:203.0.113.7', 'old-event', T0, 10 * MINUTE);
+    const matches = (await feedAll(engine, failures(1, T0 + SECOND, SECOND, '203.0.113.7', via('tls')))) as CorrelationMatch[];
+    expect(matches.map((m) => [m.eventIds.length, m.correlation?.rules, m.transports])).toEqual([[2, ['failed-login'], ['tls']]]);
+  });
+});
+
+describe('a rule reload', () => {
+  const rare = (more: Partial<CorrelationRule> = {}): CorrelationRule =>
+    correlation({ name: 'rare', type: 'event_count', rules: ['failed-login'], groupBy: ['source.ip'], timespanMs: MINUTE, condition: { lt: 3 }, ...more });
+
+  it('hands the windows awaiting their close of an unchanged correlation to the new engine, which decides them', async () => {
+    const before = createCorrelationEngine([rare()], { store });
+    await feedAll(before, failures(2, T0, SECOND, '10.0.0.1'));
+    // A new version of the rule file: another title and position, the same definition.
+    const after = createCorrelationEngine([rare({ title: 'Renamed', source: { file: 'rules/watchpost/test.yml', line: 40, col: 1 } })], { store, previous: before });
+    expect(await before.flush(T0 + MINUTE)).toEqual([]);
+    const matches = await after.flush(T0 + MINUTE);
+    expect(matches.map((m) => [m.rule.title, m.entities, m.correlation?.value])).toEqual([['Renamed', { 'source.ip': '10.0.0.1' }, 2]]);
+  });
+
+  it('leaves the windows of a changed correlation with the old engine', async () => {
+    const before = createCorrelationEngine([rare()], { store });
+    await feedAll(before, failures(2, T0, SECOND, '10.0.0.1'));
+    const changed = rare({ condition: { lt: 2 } });
+    expect(windowDefinition(changed)).not.toBe(windowDefinition(rare()));
+    const after = createCorrelationEngine([changed], { store, previous: before });
+    expect(await after.flush(T0 + MINUTE)).toEqual([]);
+    expect((await before.flush(T0 + MINUTE)).map((m) => m.correlation?.value)).toEqual([2]);
+  });
+
+  it('does not tell apart definitions that differ only in key order or metadata', () => {
+    expect(windowDefinition(rare({ level: 'low', tags: [] }))).toBe(windowDefinition(rare()));
+    expect(windowDefinition(rare({ timespanMs: 2 * MINUTE }))).not.toBe(windowDefinition(rare()));
+    expect(windowDefinition(rare({ groupBy: ['user.name'] }))).not.toBe(windowDefinition(rare()));
   });
 });

@@ -7,8 +7,10 @@
  * Per (correlation, group) the store holds two windows, in event time (`@timestamp`):
  * - `primary` — what is counted: the event id (event_count), the value tuple (value_count), the
  *   rule index (temporal types), or `<number>|<n>|<event id>` (value_sum/avg/percentile);
- * - `events` — `<rule index>|<event id>` of every input, for the match's eventIds, the
- *   contributing rules and the order of temporal_ordered.
+ * - `events` — `<rule index><transport codes>|<event id>` of every input, for the match's
+ *   eventIds, the contributing rules, the order of temporal_ordered and the transports the
+ *   window's events came by (`watchpost.input.transport`, one letter each, see
+ *   TRANSPORT_CODES; members written before the codes existed simply have none).
  *
  * One burst, one match: a correlation fires only if it wins `store.claim` on `<group>|<window
  * start>`, so two processes that see the threshold crossed at once raise one match (and a replay
@@ -23,7 +25,8 @@
  *
  * Known limits: an input missing a group-by field joins no group (counted in
  * `stats.skippedNoGroup`); the windows awaiting close (close-mode conditions) are tracked in this
- * process's memory, so a restart leaves those open then undecided; reading a window back costs
+ * process's memory, so a restart leaves those open then undecided (a rule reload hands them to
+ * the new engine, see {@link CorrelationEngineOptions.previous}); reading a window back costs
  * O(members) (only when a threshold is crossed, but on every input for value_* types).
  */
 import { SYSTEM_CLOCK, type Clock } from '../../core/clock.js';
@@ -31,6 +34,7 @@ import type { EcsEvent } from '../../core/ecs/event.js';
 import { getField } from '../../core/ecs/fields.js';
 import { deterministicId } from '../../core/ids.js';
 import type { CorrelationStore, WindowMember, WindowState } from '../../core/stores/correlation-store.js';
+import { ENTITY_FIELDS } from '../detect/entities.js';
 import type { MatchedRule, RuleMatch } from '../detect/types.js';
 import type { CorrelationCondition, CorrelationRule, RuleProblem } from '../sigma/types.js';
 import { aggregate, checkCorrelation, conditionHolds, decisionMode, effectiveCondition, isCountType, orderedSteps, type DecisionMode } from './conditions.js';
@@ -50,6 +54,22 @@ export interface CorrelationEngineOptions {
    * @defaultValue 100000
    */
   readonly maxOpenWindows?: number;
+  /**
+   * The engine this one replaces (a rule reload). The windows awaiting their close that it tracks
+   * for correlations whose definition is unchanged (see {@link windowDefinition}) move to this
+   * engine, which decides them at their close; the rest stay with it, for its last flush. Windows
+   * decided on arrival need nothing: they are in the store, keyed by the correlation's key.
+   */
+  readonly previous?: StreamingCorrelationEngine;
+}
+
+/** A window awaiting its close, as one engine hands it to the engine that replaces it. */
+export interface HandedOverWindow {
+  readonly ruleKey: string;
+  /** {@link windowDefinition} of the correlation that tracked it. */
+  readonly definition: string;
+  readonly group: Group;
+  readonly firstMs: number;
 }
 
 /** What the engine counted, for /metrics. */
@@ -88,6 +108,32 @@ export interface StreamingCorrelationEngine extends CorrelationEngine {
   /** Keys of the correlations that run. */
   readonly active: readonly string[];
   readonly stats: CorrelationEngineStats;
+  /**
+   * Gives up the windows awaiting their close of the correlations `accept` takes (by key and
+   * definition), for the engine that replaces this one: this engine no longer decides them.
+   */
+  handOver(accept: (ruleKey: string, definition: string) => boolean): HandedOverWindow[];
+}
+
+/**
+ * What a correlation's windows mean: everything that decides what is counted, in which group and
+ * over how long. Two versions of a rule with the same definition can share windows (a reload
+ * keeps them); a title, level or tag change does not touch it. Key order is fixed, so equal
+ * definitions give equal strings.
+ */
+export function windowDefinition(rule: CorrelationRule): string {
+  const sorted = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(sorted);
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .map((key) => [key, sorted((value as Record<string, unknown>)[key])]),
+      );
+    }
+    return value;
+  };
+  return JSON.stringify(sorted({ type: rule.type, rules: rule.rules, groupBy: rule.groupBy, timespanMs: rule.timespanMs, condition: effectiveCondition(rule), aliases: rule.aliases }));
 }
 
 /** An input of a correlation: a detection match on an event, or a chained correlation match. */
@@ -98,10 +144,39 @@ interface Input {
   readonly id: string;
   readonly eventIds: readonly string[];
   readonly read: FieldReader;
+  /** How the input's events reached Watchpost (`watchpost.input.transport`). */
+  readonly transports: readonly string[];
 }
+
+/** The longest entity value kept from a correlation's completing input. */
+const MAX_ENTITY_LENGTH = 4096;
+
+/** The entity fields (ENTITY_FIELDS) the input holds, each with its first string or number value. */
+function triggerEntities(input: Input): Record<string, string | number> {
+  const entities: Record<string, string | number> = {};
+  for (const field of ENTITY_FIELDS) {
+    const raw = input.read(field);
+    const value = Array.isArray(raw) ? (raw as unknown[]).find((v) => typeof v === 'number' || (typeof v === 'string' && v.length > 0)) : raw;
+    if (typeof value === 'number') entities[field] = value;
+    else if (typeof value === 'string' && value.length > 0) entities[field] = value.slice(0, MAX_ENTITY_LENGTH);
+  }
+  return entities;
+}
+
+/**
+ * A correlation match with the transports of every event of its window (distinct, sorted), for
+ * the alerting layer: evidence that came only over UDP syslog can be forged.
+ */
+export type CorrelationMatch = RuleMatch & { readonly transports: readonly string[] };
+
+/** One letter per transport in the `events` window members; transports not listed are not recorded. */
+const TRANSPORT_CODES: Readonly<Record<string, string>> = { udp: 'u', tcp: 't', tls: 's', file: 'f', http: 'h' };
+const TRANSPORT_NAMES: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(TRANSPORT_CODES).map(([name, code]) => [code, name]));
 
 interface Compiled {
   readonly rule: CorrelationRule;
+  /** {@link windowDefinition} of the rule. */
+  readonly definition: string;
   readonly condition: CorrelationCondition;
   readonly mode: DecisionMode;
   readonly info: MatchedRule;
@@ -144,6 +219,7 @@ export function createCorrelationEngine(correlations: readonly CorrelationRule[]
     const mode = decisionMode(condition);
     compiled.push({
       rule,
+      definition: windowDefinition(rule),
       condition,
       mode,
       info: matchedRuleOf(rule),
@@ -157,6 +233,14 @@ export function createCorrelationEngine(correlations: readonly CorrelationRule[]
   }
   const consumed = new Set(compiled.filter((c) => !c.rule.generate).flatMap((c) => c.rule.rules));
   const open = new Map<string, OpenWindow>();
+  // A reload: take over the previous engine's close-mode windows of unchanged correlations.
+  if (options.previous) {
+    const byKey = new Map(compiled.filter((c) => c.mode === 'close').map((c) => [c.rule.key, c]));
+    for (const window of options.previous.handOver((ruleKey, definition) => byKey.get(ruleKey)?.definition === definition)) {
+      const c = byKey.get(window.ruleKey) as Compiled;
+      if (open.size < maxOpenWindows) open.set(`${c.rule.key}\u0000${window.group.key}`, { compiled: c, group: window.group, firstMs: window.firstMs });
+    }
+  }
   const stats = { inputs: 0, skippedNoGroup: 0, skippedNoValue: 0, skippedBadTime: 0, fanoutTruncated: 0, fired: 0, claimsLost: 0, suppressed: 0, evictedWindows: 0 };
 
   /** Feeds one input to every correlation that references its rule, then the resulting matches to theirs. */
@@ -189,7 +273,8 @@ export function createCorrelationEngine(correlations: readonly CorrelationRule[]
       stats.skippedNoValue += 1;
       return [];
     }
-    const eventMembers = input.eventIds.slice(-maxEventIds).map((id) => eventMember(index, id));
+    const codes = transportCodes(input.transports);
+    const eventMembers = input.eventIds.slice(-maxEventIds).map((id) => eventMember(index, id, codes));
     const out: RuleMatch[] = [];
     for (const group of grouped.groups) {
       const keys = windowKeys(c.rule.key, group.key);
@@ -202,7 +287,7 @@ export function createCorrelationEngine(correlations: readonly CorrelationRule[]
       // The store's count is exact for in-order inputs; a late input's window is re-read below.
       const count = Math.max(...states.slice(0, members.length).map((s) => s.count));
       if (isCountType(c.rule.type) && !conditionHolds(c.condition, count)) continue;
-      const fired = await decideArrival(c, group, keys, input.atMs);
+      const fired = await decideArrival(c, group, keys, input);
       if (fired) out.push(fired);
     }
     return out;
@@ -235,7 +320,8 @@ export function createCorrelationEngine(correlations: readonly CorrelationRule[]
   };
 
   /** Re-reads the window ending at `atMs`, computes the value exactly, and fires if the condition holds and the claim is won. */
-  const decideArrival = async (c: Compiled, group: Group, keys: WindowKeys, atMs: number): Promise<RuleMatch | undefined> => {
+  const decideArrival = async (c: Compiled, group: Group, keys: WindowKeys, trigger: Input): Promise<RuleMatch | undefined> => {
+    const atMs = trigger.atMs;
     const since = atMs - c.rule.timespanMs;
     // The group fired less than a timespan ago (event time): the burst goes on, it already has its match.
     if ((await store.members(keys.marker, since)).length > 0) {
@@ -254,7 +340,7 @@ export function createCorrelationEngine(correlations: readonly CorrelationRule[]
       const window = primary.filter(inWindow);
       const windowEvents = events.filter(inWindow);
       if (!conditionHolds(c.condition, valueOf(c, window, windowEvents.map(parseEventMember)))) continue;
-      return decide(c, group, keys, window, windowEvents, []);
+      return decide(c, group, keys, window, windowEvents, [], trigger);
     }
     return undefined;
   };
@@ -271,6 +357,7 @@ export function createCorrelationEngine(correlations: readonly CorrelationRule[]
     primary: readonly WindowMember[],
     events: readonly WindowMember[],
     carry: readonly { key: string; member: WindowMember }[],
+    trigger?: Input,
   ): Promise<RuleMatch | undefined> => {
     if (primary.length === 0) return undefined;
     const inputs = events.map(parseEventMember);
@@ -293,14 +380,28 @@ export function createCorrelationEngine(correlations: readonly CorrelationRule[]
     for (const { key, member } of carry) await store.observe(key, member.member, member.atMs, c.storeWindowMs);
     if (!conditionHolds(c.condition, value)) return undefined;
     stats.fired += 1;
-    return buildMatch(c, group, value, windowStart, windowEnd, inputs);
+    return buildMatch(c, group, value, windowStart, windowEnd, inputs, trigger);
   };
 
-  const buildMatch = (c: Compiled, group: Group, value: number, windowStart: number, windowEnd: number, inputs: readonly ParsedEventMember[]): RuleMatch => {
+  const buildMatch = (
+    c: Compiled,
+    group: Group,
+    value: number,
+    windowStart: number,
+    windowEnd: number,
+    inputs: readonly ParsedEventMember[],
+    trigger?: Input,
+  ): CorrelationMatch => {
     const ordered = [...inputs].sort((a, b) => a.atMs - b.atMs);
+    const transports = [...new Set(inputs.flatMap((i) => [...i.codes].map((code) => TRANSPORT_NAMES[code]).filter((name): name is string => name !== undefined)))].sort();
     const eventIds = [...new Set(ordered.map((i) => i.id))].slice(-maxEventIds);
     const contributing = new Set(ordered.map((i) => i.rule));
-    const entities: Record<string, string | number> = { ...group.values };
+    // The group-by values; for a temporal correlation grouped on something, also the entities of
+    // the input that completed it (the success after the failures names the account broken into),
+    // which playbooks act on. Count correlations do not get them: the last of many events says
+    // nothing about the others. The group's values win where both hold a field.
+    const stepEntities = trigger && (c.rule.type === 'temporal' || c.rule.type === 'temporal_ordered') && Object.keys(group.values).length > 0;
+    const entities: Record<string, string | number> = { ...(stepEntities ? triggerEntities(trigger) : {}), ...group.values };
     return {
       rule: c.info,
       kind: 'correlation',
@@ -318,6 +419,7 @@ export function createCorrelationEngine(correlations: readonly CorrelationRule[]
         windowEnd: new Date(windowEnd).toISOString(),
         rules: c.rule.rules.filter((_, i) => contributing.has(i)),
       },
+      transports,
     };
   };
 
@@ -409,23 +511,50 @@ export function createCorrelationEngine(correlations: readonly CorrelationRule[]
     problems,
     active: compiled.map((c) => c.rule.key),
     stats,
+    handOver(accept) {
+      const out: HandedOverWindow[] = [];
+      for (const [id, window] of [...open]) {
+        const { rule, definition } = window.compiled;
+        if (!accept(rule.key, definition)) continue;
+        open.delete(id);
+        out.push({ ruleKey: rule.key, definition, group: window.group, firstMs: window.firstMs });
+      }
+      return out;
+    },
   };
 }
 
-/** A member of the `events` window: the rule index, zero-padded so equal times sort by rule, then the event id. */
-function eventMember(ruleIndex: number, eventId: string): string {
-  return `${String(ruleIndex).padStart(4, '0')}|${eventId}`;
+/**
+ * A member of the `events` window: the rule index, zero-padded so equal times sort by rule, the
+ * transport codes of the input, then the event id.
+ */
+function eventMember(ruleIndex: number, eventId: string, codes: string): string {
+  return `${String(ruleIndex).padStart(4, '0')}${codes}|${eventId}`;
+}
+
+/** The codes of the transports named (unknown ones left out), sorted, each once. */
+function transportCodes(transports: readonly string[]): string {
+  return [...new Set(transports.map((name) => TRANSPORT_CODES[name]).filter((code): code is string => code !== undefined))].sort().join('');
 }
 
 interface ParsedEventMember {
   readonly atMs: number;
   readonly rule: number;
   readonly id: string;
+  /** Transport codes (see TRANSPORT_CODES); '' when unknown. */
+  readonly codes: string;
 }
 
 function parseEventMember(member: WindowMember): ParsedEventMember {
   const bar = member.member.indexOf('|');
-  return { atMs: member.atMs, rule: Number(member.member.slice(0, bar)), id: member.member.slice(bar + 1) };
+  const head = /^(\d+)([a-z]*)$/.exec(member.member.slice(0, bar));
+  return { atMs: member.atMs, rule: head ? Number(head[1]) : Number.NaN, id: member.member.slice(bar + 1), codes: head?.[2] ?? '' };
+}
+
+/** The transport an event came by, as a list (empty when it carries none). */
+function transportOf(event: EcsEvent): string[] {
+  const transport = getField(event, 'watchpost.input.transport');
+  return typeof transport === 'string' && transport.length > 0 ? [transport] : [];
 }
 
 /** The input of a detection match: the event's time and id, fields read from the event. */
@@ -434,7 +563,7 @@ function inputOfEvent(match: RuleMatch, event: EcsEvent): Input | undefined {
   if (!Number.isFinite(atMs)) return undefined;
   const ownId = getField(event, 'event.id');
   const id = typeof ownId === 'string' && ownId.length > 0 ? ownId : (match.eventIds[0] ?? deterministicId(JSON.stringify(event)));
-  return { ruleKey: match.rule.key, atMs, id, eventIds: [id], read: (field) => getField(event, field) };
+  return { ruleKey: match.rule.key, atMs, id, eventIds: [id], read: (field) => getField(event, field), transports: transportOf(event) };
 }
 
 /** The input a correlation match makes for the correlations chained on it: its group values, at its window's end. */
@@ -451,6 +580,7 @@ function inputOfCorrelation(match: RuleMatch): Input | undefined {
     id,
     eventIds: match.eventIds,
     read: (field) => (Object.hasOwn(group, field) ? (group[field] ?? undefined) : undefined),
+    transports: (match as Partial<CorrelationMatch>).transports ?? [],
   };
 }
 

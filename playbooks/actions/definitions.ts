@@ -21,8 +21,11 @@ const Account = Type.String({ minLength: 1, maxLength: 256, pattern: '^[^\\u0000
 export const BlockIpInput = Type.Object(
   {
     address: Address,
-    /** Set by the runner from the safety policy (default 4 h, doubling per repeat, capped). */
-    ttlSeconds: Type.Integer({ minimum: 1, maximum: 366 * 24 * 3600 }),
+    ttlSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 366 * 24 * 3600,
+      description: 'Set by the runner from the safety policy (default 4 h, doubling per repeat, capped); a playbook asks for less with `duration`.',
+    }),
     reason: Reason,
   },
   { additionalProperties: false },
@@ -35,8 +38,9 @@ export type UnblockIpInput = Static<typeof UnblockIpInput>;
 export const DisableAccountInput = Type.Object(
   {
     account: Account,
-    /** Set by the runner; account locks expire like blocks unless an approver makes them permanent. */
-    ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 * 24 * 3600 })),
+    ttlSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 366 * 24 * 3600, description: 'Set by the runner: the account is enabled again when it ends, like a block.' }),
+    ),
     reason: Reason,
   },
   { additionalProperties: false },
@@ -48,14 +52,13 @@ export type EnableAccountInput = Static<typeof EnableAccountInput>;
 
 export const NotifyInput = Type.Object(
   {
-    subject: Type.String({ minLength: 1, maxLength: 300 }),
+    subject: Type.String({ minLength: 1, maxLength: 300, description: 'The e-mail subject or the chat message title.' }),
     /** Plain text, or Markdown for chat drivers that render it. */
-    message: Type.String({ minLength: 1, maxLength: 20_000 }),
-    severity: Type.Optional(Type.Union(['informational', 'low', 'medium', 'high', 'critical'].map((s) => Type.Literal(s)))),
+    message: Type.String({ minLength: 1, maxLength: 20_000, description: 'Plain text, or Markdown for chat drivers that render it.' }),
+    severity: Type.Optional(Type.Union(['informational', 'low', 'medium', 'high', 'critical'].map((s) => Type.Literal(s)), { description: 'Colours the chat card.' })),
     /** A link back to the alert or incident in the console. */
-    link: Type.Optional(Type.String({ maxLength: 2000 })),
-    /** E-mail recipients, replacing the driver's configured list. */
-    to: Type.Optional(Type.Array(Type.String({ minLength: 3, maxLength: 320 }), { maxItems: 50 })),
+    link: Type.Optional(Type.String({ maxLength: 2000, description: 'A link back to the alert or incident in the console.' })),
+    to: Type.Optional(Type.Array(Type.String({ minLength: 3, maxLength: 320 }), { maxItems: 50, description: "E-mail recipients, replacing the driver's configured list." })),
   },
   { additionalProperties: false },
 );
@@ -63,12 +66,11 @@ export type NotifyInput = Static<typeof NotifyInput>;
 
 export const CreateTicketInput = Type.Object(
   {
-    title: Type.String({ minLength: 1, maxLength: 300 }),
-    description: Type.String({ minLength: 1, maxLength: 20_000 }),
-    severity: Type.Union(['informational', 'low', 'medium', 'high', 'critical'].map((s) => Type.Literal(s))),
-    /** The incident or alert id: sent as the correlation id so a retry finds the ticket it made. */
-    reference: Type.String({ minLength: 1, maxLength: 200 }),
-    link: Type.Optional(Type.String({ maxLength: 2000 })),
+    title: Type.String({ minLength: 1, maxLength: 300, description: 'The ticket subject.' }),
+    description: Type.String({ minLength: 1, maxLength: 20_000, description: 'The ticket body.' }),
+    severity: Type.Union(['informational', 'low', 'medium', 'high', 'critical'].map((s) => Type.Literal(s)), { description: 'Mapped to the service\'s urgency/impact or priority.' }),
+    reference: Type.String({ minLength: 1, maxLength: 200, description: 'The incident or alert id: sent as the correlation id, so a retry finds the ticket it made.' }),
+    link: Type.Optional(Type.String({ maxLength: 2000, description: 'A link back to the incident in the console.' })),
   },
   { additionalProperties: false },
 );

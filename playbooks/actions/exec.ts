@@ -58,6 +58,10 @@ export function runProgram(program: string, args: readonly string[], options: Ru
         }
       },
     );
+    // A program that exits before reading its input (a missing namespace, a usage error) closes the
+    // pipe: the write then fails with EPIPE, which must not become an uncaught error in the worker.
+    child.stdin?.on('error', () => undefined);
     if (options.input !== undefined) child.stdin?.end(options.input);
+    else child.stdin?.end();
   });
 }

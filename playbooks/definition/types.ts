@@ -17,7 +17,11 @@ export type Condition =
   | { readonly not: Condition }
   | FieldCondition;
 
-/** A test of one field; every test given must hold. */
+/**
+ * A test of one field; every test given must hold. A field that is not set satisfies only
+ * `exists: false`; a field holding a list satisfies a test when any of its items does. Text
+ * compares case-insensitively, numbers (and numeric text: entity values are strings) numerically.
+ */
 export interface FieldCondition {
   readonly field: string;
   readonly equals?: string | number | boolean;
@@ -36,7 +40,11 @@ export interface FieldCondition {
 export interface PlaybookTrigger {
   /** `alert`: on each new alert; `incident`: on each new incident. */
   readonly on: 'alert' | 'incident';
-  /** Rule keys (alert.ruleId); any of them. */
+  /**
+   * Rule keys; any of them is the alert's `ruleId`. The rule key is the Sigma `id` when the rule
+   * has one, else its `name`: alerts carry nothing else, so a rule with an id is named by its id.
+   * Alert triggers only.
+   */
   readonly rules?: readonly string[];
   /** Rule tags (alert.tags, e.g. `attack.t1110`); any of them. */
   readonly tags?: readonly string[];
@@ -55,7 +63,10 @@ export interface PlaybookStep {
   readonly action: ActionId;
   /**
    * The action's input, each string a template: `{{ alert.entities.source.ip }}`, with filters
-   * `| default: "x"`, `| upper`, `| lower`, `| json`. Unknown fields render as an error, not as "".
+   * `| default: "x"`, `| upper`, `| lower`, `| json`, `| first`, `| join: ", "`. Unknown fields
+   * render as an error, not as "". For actions that keep a block (block-ip, disable-account) the
+   * YAML's `duration: 4h` arrives here as `ttlSeconds` (14400): the TTL the step asks for, which
+   * the runner hands to safety (`blockTtl`) and which safety caps.
    */
   readonly with: Readonly<Record<string, unknown>>;
   /** Driver instance ids; absent: every enabled instance serving the action. */
@@ -64,8 +75,9 @@ export interface PlaybookStep {
   readonly approval: ApprovalPolicy;
   /** The step runs only when this holds; otherwise it is `skipped`. */
   readonly when?: Condition;
-  /** Per driver call. @defaultValue response.stepTimeoutMs */
+  /** Per driver call; YAML `timeout: 45s`. @defaultValue response.stepTimeoutMs */
   readonly timeoutMs?: number;
+  /** The step only pretends (so does every step when the playbook, the run or the config says so). */
   readonly dryRun: boolean;
   /** A failed step ends the run unless this is set. */
   readonly continueOnError: boolean;

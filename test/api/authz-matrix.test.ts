@@ -1,11 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { PUBLIC_EXTENSION, ROLES_EXTENSION } from '../../api/plugins/openapi.js';
+import { FEED_TOKEN_EXTENSION } from '../../api/routes/feeds/index.js';
 import { hasRole } from '../../api/plugins/require-role.js';
 import { formatToken } from '../../api/plugins/token-auth.js';
 import { ROLES, type Role } from '../../core/cases/types.js';
 import { hashSecret, randomSecret } from '../../core/ids.js';
+import type { ResponseOperations } from '../../api/routes/response/operations.js';
+import { SqliteJobQueue } from '../../backends/sqlite/job-queue.js';
 import { fullApiHarness } from './full-harness.js';
+import { testResponseOperations, type TestResponse } from './response-harness.js';
 
 /**
  * The authorization matrix: every operation of the OpenAPI document × every role × anonymous,
@@ -33,6 +37,8 @@ interface Operation {
   readonly path: string;
   readonly roles?: unknown;
   readonly public?: unknown;
+  /** Public to the guard but checking its own token (the blocklist feed): no principal opens it. */
+  readonly feedToken?: unknown;
   readonly bodyType?: string;
 }
 
@@ -42,9 +48,29 @@ interface OpenApiDocument {
   readonly components?: { securitySchemes?: Record<string, unknown> };
 }
 
+// Automated response over the harness's own stores, which exist only once the harness is built:
+// the app gets operations that call the real ones bound right after.
+const late: { bound?: TestResponse } = {};
+const real = (): ResponseOperations => {
+  if (!late.bound) throw new Error('response operations used before the harness was built');
+  return late.bound.operations;
+};
+const response: ResponseOperations = {
+  playbooks: () => real().playbooks(),
+  requestRun: (playbookId, subject, requestedBy) => real().requestRun(playbookId, subject, requestedBy),
+  approveStep: (runId, by) => real().approveStep(runId, by),
+  rejectStep: (runId, by, reason) => real().rejectStep(runId, by, reason),
+  releaseBlock: (blockId, by, reason) => real().releaseBlock(blockId, by, reason),
+  neverBlockList: () => real().neverBlockList(),
+  breaker: () => real().breaker(),
+  closeBreaker: (by) => real().closeBreaker(by),
+};
+
 // Built at module level (top-level await) so that each operation becomes its own test case.
-const harness = await fullApiHarness();
+const harness = await fullApiHarness({ response, drivers: [{ id: 'edge', type: 'feed', actions: ['block-ip', 'unblock-ip'], enabled: true }] });
 const { app, cases } = harness;
+const responseQueue = new SqliteJobQueue(harness.db, { pollIntervalMs: 50 });
+late.bound = testResponseOperations({ cases, queue: responseQueue, clock: harness.clock });
 
 /** One user and one API token per role, each holding only that role. */
 const bearers = new Map<Role, string>();
@@ -63,11 +89,15 @@ const operations: Operation[] = Object.entries(document.paths ?? {}).flatMap(([p
   METHODS.filter((method) => item?.[method] !== undefined).map((method) => {
     const operation = item?.[method] as Record<string, unknown> & { requestBody?: { content?: Record<string, unknown> } };
     const bodyType = Object.keys(operation.requestBody?.content ?? {})[0];
-    return { method, path, roles: operation[ROLES_EXTENSION], public: operation[PUBLIC_EXTENSION], ...(bodyType !== undefined ? { bodyType } : {}) };
+    return { method, path, roles: operation[ROLES_EXTENSION], public: operation[PUBLIC_EXTENSION], feedToken: operation[FEED_TOKEN_EXTENSION], ...(bodyType !== undefined ? { bodyType } : {}) };
   }),
 );
 
-afterAll(() => harness.close());
+afterAll(async () => {
+  await late.bound?.service.close();
+  await responseQueue.close();
+  await harness.close();
+});
 
 function requestFor(operation: Operation, principal: Principal): InjectOptions {
   const url = operation.path.replace(/\{[^}]+\}/g, PLACEHOLDER);
@@ -83,6 +113,7 @@ function requestFor(operation: Operation, principal: Principal): InjectOptions {
 
 /** What the document says the principal gets: `granted` means anything but 401, 403 and 503. */
 function expected(operation: Operation, principal: Principal): 401 | 403 | 'granted' {
+  if (operation.feedToken === true) return 401;
   if (operation.public === true) return 'granted';
   if (principal === 'anonymous') return 401;
   return hasRole({ id: `matrix-${principal}`, roles: [principal] }, operation.roles as Role[]) ? 'granted' : 403;
@@ -166,8 +197,46 @@ describe('the OpenAPI document', () => {
         'POST /api/v1/incidents/{id}/merge',
         'POST /api/v1/incidents/{id}/split',
         'GET /api/v1/metrics/response',
+        'GET /api/v1/playbooks',
+        'GET /api/v1/playbooks/{id}',
+        'POST /api/v1/playbooks/{id}/run',
+        'GET /api/v1/actions',
+        'GET /api/v1/blocks',
+        'GET /api/v1/blocks/{id}',
+        'POST /api/v1/blocks/{id}/release',
+        'GET /api/v1/response/never-block',
+        'POST /api/v1/response/never-block',
+        'DELETE /api/v1/response/never-block/{id}',
+        'GET /api/v1/response/breaker',
+        'POST /api/v1/response/breaker/close',
+        'GET /api/v1/feeds/{driverId}',
       ]),
     );
+  });
+
+  it('gives automated response the roles of DESIGN.md: viewers read, responders act, approvers decide, admins change safety', () => {
+    const want: Record<string, Role[]> = {
+      'GET /api/v1/playbooks': ['viewer'],
+      'GET /api/v1/playbooks/{id}': ['viewer'],
+      'POST /api/v1/playbooks/{id}/run': ['responder'],
+      'GET /api/v1/actions': ['viewer'],
+      'GET /api/v1/blocks': ['viewer'],
+      'GET /api/v1/blocks/{id}': ['viewer'],
+      'POST /api/v1/blocks/{id}/release': ['responder'],
+      'GET /api/v1/runs': ['viewer'],
+      'GET /api/v1/runs/{id}': ['viewer'],
+      'POST /api/v1/runs/{id}/approve': ['approver'],
+      'POST /api/v1/runs/{id}/reject': ['approver'],
+      'GET /api/v1/response/never-block': ['viewer'],
+      'POST /api/v1/response/never-block': ['admin'],
+      'DELETE /api/v1/response/never-block/{id}': ['admin'],
+      'GET /api/v1/response/breaker': ['viewer'],
+      'POST /api/v1/response/breaker/close': ['admin'],
+    };
+    const declared = Object.fromEntries(
+      operations.map((operation) => [`${operation.method.toUpperCase()} ${operation.path}`, operation.roles]).filter(([name]) => (name as string) in want),
+    );
+    expect(declared).toEqual(want);
   });
 
   it('gives every operation either x-watchpost-roles (known roles, at least one) or x-watchpost-public: true, never both', () => {

@@ -53,7 +53,6 @@ export async function fullApiHarness(extra: Partial<ApiDependencies> = {}): Prom
     cases,
     events,
     alerting,
-    jobs: queue,
     clock,
     passwords: scryptHasher(TEST_SCRYPT),
     ingest: { sink: { accept: async () => undefined }, config: config.ingest.http },

@@ -1,6 +1,10 @@
 import { describeAlertsApi } from './suites/alerts.js';
 import { describeAuditApi } from './suites/audit.js';
+import { describeLoginLockoutApi } from './suites/auth-lockout.js';
+import { describeBlocksApi } from './suites/blocks.js';
 import { describeIncidentsApi } from './suites/incidents.js';
+import { describePlaybooksApi } from './suites/playbooks.js';
+import { describeResponseApi } from './suites/response.js';
 import { describeRunsApi } from './suites/runs.js';
 import { describeSuppressionsApi } from './suites/suppressions.js';
 import { describeTokensApi } from './suites/tokens.js';
@@ -15,3 +19,7 @@ describeUsersApi('elasticsearch');
 describeTokensApi('elasticsearch');
 describeAuditApi('elasticsearch');
 describeRunsApi('elasticsearch');
+describePlaybooksApi('elasticsearch');
+describeBlocksApi('elasticsearch');
+describeResponseApi('elasticsearch');
+describeLoginLockoutApi('elasticsearch');

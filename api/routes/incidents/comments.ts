@@ -2,7 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import { recordAudit } from '../audit/record.js';
 import { ErrorBody } from '../../plugins/openapi.js';
 import { requireRole } from '../../plugins/require-role.js';
-import { changeView, checkRevision, contextOf, TAGS, WRITERS, type RouteGroup } from './context.js';
+import { changeView, checkRevision, contextOf, TAGS, WRITERS, writeOptionsOf, type RouteGroup } from './context.js';
 import { ChangeView, CommentBody, IdParams, IfMatchHeaders } from './schemas.js';
 
 /**
@@ -23,7 +23,7 @@ export const commentRoutes: RouteGroup = (app, deps) => {
         params: IdParams,
         headers: IfMatchHeaders,
         body: CommentBody,
-        response: { 201: ChangeView, 409: ErrorBody },
+        response: { 201: ChangeView, 409: ErrorBody, 412: ErrorBody },
       },
     },
     async (request, reply) => {
@@ -31,7 +31,7 @@ export const commentRoutes: RouteGroup = (app, deps) => {
       if (!context) return reply;
       const current = await context.alerting.incidents.get(request.params.id);
       checkRevision(request, current);
-      const change = await context.alerting.incidents.comment(current.id, request.body.body, context.actor);
+      const change = await context.alerting.incidents.comment(current.id, request.body.body, context.actor, writeOptionsOf(request));
       const entry = change.timeline[0];
       if (entry) {
         await recordAudit(context.cases, {

@@ -3,7 +3,7 @@ import type { Incident, Role } from '../../../core/cases/types.js';
 import type { Clock } from '../../../core/clock.js';
 import { UserError } from '../../../core/errors.js';
 import type { CaseStore, Stored } from '../../../core/stores/case-store.js';
-import type { AlertingService, IncidentChange } from '../../../engine/alerting/index.js';
+import type { AlertingService, IncidentChange, WriteOptions } from '../../../engine/alerting/index.js';
 import type { Principal } from '../../plugins/auth-guard.js';
 import { recordAudit } from '../audit/record.js';
 import { principalUserId } from '../users/principal.js';
@@ -64,19 +64,38 @@ export function etagOf(incident: Stored<Incident>): string {
 }
 
 /**
- * Optimistic concurrency for the API: when the request carries `If-Match` (a `rev` or the ETag
- * of a GET), the incident must still be at that revision, or the write is refused with
- * WATCHPOST_ERR_STORE_CONFLICT (409) and nothing changes. `*` matches any revision. Without the
- * header the write applies to the latest revision (the engine retries its own conflicts).
+ * The revision `If-Match` names (a `rev`, or the ETag of a GET, weak or strong), or undefined
+ * without the header or with `*` (any revision).
  */
-export function checkRevision(request: FastifyRequest, current: Stored<Incident>): void {
+export function expectedRevOf(request: FastifyRequest): string | undefined {
   const header = request.headers['if-match'];
-  if (header === undefined) return;
+  if (header === undefined) return undefined;
   const wanted = (Array.isArray(header) ? header.join(',') : header)
     .trim()
     .replace(/^W\//, '')
     .replace(/^"(.*)"$/, '$1');
-  if (wanted === '*' || wanted === current.rev) return;
+  return wanted === '*' ? undefined : wanted;
+}
+
+/** The engine's write options of a request: its If-Match revision, if any. */
+export function writeOptionsOf(request: FastifyRequest): WriteOptions {
+  const expectedRev = expectedRevOf(request);
+  return expectedRev === undefined ? {} : { expectedRev };
+}
+
+/**
+ * Optimistic concurrency for the API: when the request carries `If-Match` (a `rev` or the ETag
+ * of a GET), the incident must still be at that revision. This early check refuses a request
+ * that is stale already before anything else is looked at; the engine's write then repeats it
+ * as a compare-and-set (the revision is passed down as `expectedRev`), so a write that lands
+ * between this read and the engine's is not overwritten either. Either way the answer is 412
+ * with WATCHPOST_ERR_STORE_CONFLICT (see ./index.ts) and nothing changes. `*` matches any
+ * revision. Without the header the write applies to the latest revision (the engine retries its
+ * own conflicts).
+ */
+export function checkRevision(request: FastifyRequest, current: Stored<Incident>): void {
+  const wanted = expectedRevOf(request);
+  if (wanted === undefined || wanted === current.rev) return;
   throw new UserError('WATCHPOST_ERR_STORE_CONFLICT', `incident ${current.id} changed since revision ${wanted}; read it again (now ${current.rev})`, {
     details: { incidentId: current.id, rev: current.rev },
   });
@@ -107,8 +126,8 @@ export async function auditIncident(context: RequestContext, action: string, bef
 
 /**
  * The common shape of a write to one incident: read it (404 when missing), check `If-Match`, run
- * the engine's operation with the actor, audit the change with before and after, answer with the
- * incident and the entries written.
+ * the engine's operation with the actor and the If-Match revision as its expected revision,
+ * audit the change with before and after, answer with the incident and the entries written.
  */
 export async function writeIncident(
   context: RequestContext,
@@ -116,11 +135,11 @@ export async function writeIncident(
   reply: FastifyReply,
   id: string,
   action: string,
-  operation: (current: Stored<Incident>) => Promise<IncidentChange>,
+  operation: (current: Stored<Incident>, options: WriteOptions) => Promise<IncidentChange>,
 ): Promise<ChangeView> {
   const current = await context.alerting.incidents.get(id);
   checkRevision(request, current);
-  const change = await operation(current);
+  const change = await operation(current, writeOptionsOf(request));
   await auditChange(context, action, current, change);
   return changeView(context, reply, change);
 }

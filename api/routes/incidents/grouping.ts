@@ -4,7 +4,7 @@ import { UserError } from '../../../core/errors.js';
 import type { Stored } from '../../../core/stores/case-store.js';
 import { ErrorBody } from '../../plugins/openapi.js';
 import { requireRole } from '../../plugins/require-role.js';
-import { auditChange, auditIncident, changeView, checkRevision, contextOf, TAGS, viewOf, WRITERS, writeIncident, type RouteGroup } from './context.js';
+import { auditChange, auditIncident, changeView, checkRevision, contextOf, TAGS, viewOf, WRITERS, writeIncident, writeOptionsOf, type RouteGroup } from './context.js';
 import { AlertIdsBody, ChangeView, IdParams, IfMatchHeaders, MergeBody, SplitBody, SplitView } from './schemas.js';
 
 /**
@@ -19,13 +19,13 @@ export const groupingRoutes: RouteGroup = (app, deps) => {
     {
       config: { roles: WRITERS },
       onRequest: requireRole(...WRITERS),
-      schema: { summary: 'Link alerts to an incident (moving them from their incidents)', tags: TAGS, params: IdParams, headers: IfMatchHeaders, body: AlertIdsBody, response: { 200: ChangeView, 409: ErrorBody } },
+      schema: { summary: 'Link alerts to an incident (moving them from their incidents)', tags: TAGS, params: IdParams, headers: IfMatchHeaders, body: AlertIdsBody, response: { 200: ChangeView, 409: ErrorBody, 412: ErrorBody } },
     },
     async (request, reply) => {
       const context = await contextOf(deps, request, reply);
       if (!context) return reply;
-      return writeIncident(context, request, reply, request.params.id, 'incident.link', (current) =>
-        context.alerting.incidents.linkAlerts(current.id, request.body.alertIds, context.actor),
+      return writeIncident(context, request, reply, request.params.id, 'incident.link', (current, options) =>
+        context.alerting.incidents.linkAlerts(current.id, request.body.alertIds, context.actor, options),
       );
     },
   );
@@ -35,13 +35,13 @@ export const groupingRoutes: RouteGroup = (app, deps) => {
     {
       config: { roles: WRITERS },
       onRequest: requireRole(...WRITERS),
-      schema: { summary: 'Unlink alerts from an incident', tags: TAGS, params: IdParams, headers: IfMatchHeaders, body: AlertIdsBody, response: { 200: ChangeView, 409: ErrorBody } },
+      schema: { summary: 'Unlink alerts from an incident', tags: TAGS, params: IdParams, headers: IfMatchHeaders, body: AlertIdsBody, response: { 200: ChangeView, 409: ErrorBody, 412: ErrorBody } },
     },
     async (request, reply) => {
       const context = await contextOf(deps, request, reply);
       if (!context) return reply;
-      return writeIncident(context, request, reply, request.params.id, 'incident.unlink', (current) =>
-        context.alerting.incidents.unlinkAlerts(current.id, request.body.alertIds, context.actor),
+      return writeIncident(context, request, reply, request.params.id, 'incident.unlink', (current, options) =>
+        context.alerting.incidents.unlinkAlerts(current.id, request.body.alertIds, context.actor, options),
       );
     },
   );
@@ -57,7 +57,7 @@ export const groupingRoutes: RouteGroup = (app, deps) => {
         params: IdParams,
         headers: IfMatchHeaders,
         body: MergeBody,
-        response: { 200: ChangeView, 409: ErrorBody },
+        response: { 200: ChangeView, 409: ErrorBody, 412: ErrorBody },
       },
     },
     async (request, reply) => {
@@ -72,7 +72,12 @@ export const groupingRoutes: RouteGroup = (app, deps) => {
         if (!source) throw new UserError('WATCHPOST_ERR_CASE_INVALID', `no incident ${sourceId} to merge`, { details: { incidentId: sourceId } });
         sources.push(source);
       }
-      const change = await incidents.merge(target.id, sources.map((source) => source.id), context.actor);
+      const change = await incidents.merge(
+        target.id,
+        sources.map((source) => source.id),
+        context.actor,
+        writeOptionsOf(request),
+      );
       await auditChange(context, 'incident.merge', target, change);
       for (const source of sources) {
         const after = await incidents.get(source.id);
@@ -93,7 +98,7 @@ export const groupingRoutes: RouteGroup = (app, deps) => {
         params: IdParams,
         headers: IfMatchHeaders,
         body: SplitBody,
-        response: { 201: SplitView, 409: ErrorBody },
+        response: { 201: SplitView, 409: ErrorBody, 412: ErrorBody },
       },
     },
     async (request, reply) => {
@@ -103,7 +108,7 @@ export const groupingRoutes: RouteGroup = (app, deps) => {
       const before = await incidents.get(request.params.id);
       checkRevision(request, before);
       const { alertIds, title } = request.body;
-      const result = await incidents.split(before.id, alertIds, title !== undefined ? { title } : {}, context.actor);
+      const result = await incidents.split(before.id, alertIds, { ...writeOptionsOf(request), ...(title !== undefined ? { title } : {}) }, context.actor);
       await auditChange(context, 'incident.split', before, result.original);
       await auditChange(context, 'incident.split', undefined, result.created);
       const original = changeView(context, reply, result.original);

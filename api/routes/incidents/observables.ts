@@ -22,14 +22,14 @@ export const observableRoutes: RouteGroup = (app, deps) => {
         params: IdParams,
         headers: IfMatchHeaders,
         body: ObservableSchema,
-        response: { 200: ChangeView, 201: ChangeView, 409: ErrorBody },
+        response: { 200: ChangeView, 201: ChangeView, 409: ErrorBody, 412: ErrorBody },
       },
     },
     async (request, reply) => {
       const context = await contextOf(deps, request, reply);
       if (!context) return reply;
-      const view = await writeIncident(context, request, reply, request.params.id, 'incident.observable.add', (current) =>
-        context.alerting.incidents.addObservable(current.id, request.body, context.actor),
+      const view = await writeIncident(context, request, reply, request.params.id, 'incident.observable.add', (current, options) =>
+        context.alerting.incidents.addObservable(current.id, request.body, context.actor, options),
       );
       return reply.code(view.timeline.length > 0 ? 201 : 200).send(view);
     },
@@ -46,16 +46,16 @@ export const observableRoutes: RouteGroup = (app, deps) => {
         params: IdParams,
         headers: IfMatchHeaders,
         querystring: ObservableKeyQuery,
-        response: { 200: ChangeView, 409: ErrorBody },
+        response: { 200: ChangeView, 409: ErrorBody, 412: ErrorBody },
       },
     },
     async (request, reply) => {
       const context = await contextOf(deps, request, reply);
       if (!context) return reply;
       const { type, value } = request.query;
-      return writeIncident(context, request, reply, request.params.id, 'incident.observable.remove', (current) => {
+      return writeIncident(context, request, reply, request.params.id, 'incident.observable.remove', (current, options) => {
         if (!current.observables.some((o) => o.type === type && o.value === value)) throw notFound(`incident ${current.id} has no observable ${type} ${value}`, { incidentId: current.id });
-        return context.alerting.incidents.removeObservable(current.id, { type, value }, context.actor);
+        return context.alerting.incidents.removeObservable(current.id, { type, value }, context.actor, options);
       });
     },
   );

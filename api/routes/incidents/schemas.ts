@@ -76,7 +76,7 @@ export const SlaSchema = Type.Object(
 export const IncidentView = Type.Object(
   {
     id: Type.String(),
-    rev: Type.String({ description: 'The revision: send it back as `If-Match` to refuse a write over a change you have not seen (409).' }),
+    rev: Type.String({ description: 'The revision: send it back as `If-Match` to refuse a write over a change you have not seen (412).' }),
     title: Type.String(),
     status: StatusSchema,
     severity: SeveritySchema,
@@ -156,7 +156,7 @@ export const TaskParams = Type.Object({ id: Id, taskId: Id }, { additionalProper
 
 /** Optimistic concurrency: the revision the client last read. */
 export const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The `rev` (or ETag) last read; a write over a newer revision answers 409.' })),
+  'if-match': Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The `rev` (or ETag) last read; a write over a newer revision, or one that lands before this write, answers 412.' })),
 });
 
 const Cursor = Type.String({ minLength: 1, maxLength: 1024, description: 'The nextCursor of the previous page.' });

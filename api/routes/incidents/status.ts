@@ -22,15 +22,15 @@ export const statusRoutes: RouteGroup = (app, deps) => {
         params: IdParams,
         headers: IfMatchHeaders,
         body: StatusBody,
-        response: { 200: ChangeView, 409: ErrorBody },
+        response: { 200: ChangeView, 409: ErrorBody, 412: ErrorBody },
       },
     },
     async (request, reply) => {
       const context = await contextOf(deps, request, reply);
       if (!context) return reply;
       const { status, verdict } = request.body;
-      return writeIncident(context, request, reply, request.params.id, 'incident.status', (current) =>
-        context.alerting.incidents.setStatus(current.id, status, context.actor, verdict !== undefined ? { verdict } : {}),
+      return writeIncident(context, request, reply, request.params.id, 'incident.status', (current, options) =>
+        context.alerting.incidents.setStatus(current.id, status, context.actor, { ...options, ...(verdict !== undefined ? { verdict } : {}) }),
       );
     },
   );

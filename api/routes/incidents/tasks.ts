@@ -15,15 +15,15 @@ export const taskRoutes: RouteGroup = (app, deps) => {
     {
       config: { roles: WRITERS },
       onRequest: requireRole(...WRITERS),
-      schema: { summary: 'Add a task to an incident', tags: TAGS, params: IdParams, headers: IfMatchHeaders, body: AddTaskBody, response: { 201: ChangeView, 409: ErrorBody } },
+      schema: { summary: 'Add a task to an incident', tags: TAGS, params: IdParams, headers: IfMatchHeaders, body: AddTaskBody, response: { 201: ChangeView, 409: ErrorBody, 412: ErrorBody } },
     },
     async (request, reply) => {
       const context = await contextOf(deps, request, reply);
       if (!context) return reply;
       const { title, assignee } = request.body;
       const task = { title, ...(assignee !== undefined ? { assignee: await assigneeId(context.cases, assignee) } : {}) };
-      const view = await writeIncident(context, request, reply, request.params.id, 'incident.task.add', (current) =>
-        context.alerting.incidents.addTask(current.id, task, context.actor),
+      const view = await writeIncident(context, request, reply, request.params.id, 'incident.task.add', (current, options) =>
+        context.alerting.incidents.addTask(current.id, task, context.actor, options),
       );
       return reply.code(201).send(view);
     },
@@ -34,7 +34,7 @@ export const taskRoutes: RouteGroup = (app, deps) => {
     {
       config: { roles: WRITERS },
       onRequest: requireRole(...WRITERS),
-      schema: { summary: 'Change a task (title, done, assignee)', tags: TAGS, params: TaskParams, headers: IfMatchHeaders, body: UpdateTaskBody, response: { 200: ChangeView, 409: ErrorBody } },
+      schema: { summary: 'Change a task (title, done, assignee)', tags: TAGS, params: TaskParams, headers: IfMatchHeaders, body: UpdateTaskBody, response: { 200: ChangeView, 409: ErrorBody, 412: ErrorBody } },
     },
     async (request, reply) => {
       const context = await contextOf(deps, request, reply);
@@ -42,9 +42,9 @@ export const taskRoutes: RouteGroup = (app, deps) => {
       const { id, taskId } = request.params;
       const { assignee, ...rest } = request.body;
       const changes = { ...rest, ...(assignee !== undefined ? { assignee: assignee === null ? null : await assigneeId(context.cases, assignee) } : {}) };
-      return writeIncident(context, request, reply, id, 'incident.task.update', (current) => {
+      return writeIncident(context, request, reply, id, 'incident.task.update', (current, options) => {
         if (!current.tasks.some((task) => task.id === taskId)) throw notFound(`incident ${id} has no task ${taskId}`, { incidentId: id, taskId });
-        return context.alerting.incidents.updateTask(current.id, taskId, changes, context.actor);
+        return context.alerting.incidents.updateTask(current.id, taskId, changes, context.actor, options);
       });
     },
   );
@@ -54,15 +54,15 @@ export const taskRoutes: RouteGroup = (app, deps) => {
     {
       config: { roles: WRITERS },
       onRequest: requireRole(...WRITERS),
-      schema: { summary: 'Remove a task', tags: TAGS, params: TaskParams, headers: IfMatchHeaders, response: { 200: ChangeView, 409: ErrorBody } },
+      schema: { summary: 'Remove a task', tags: TAGS, params: TaskParams, headers: IfMatchHeaders, response: { 200: ChangeView, 409: ErrorBody, 412: ErrorBody } },
     },
     async (request, reply) => {
       const context = await contextOf(deps, request, reply);
       if (!context) return reply;
       const { id, taskId } = request.params;
-      return writeIncident(context, request, reply, id, 'incident.task.remove', (current) => {
+      return writeIncident(context, request, reply, id, 'incident.task.remove', (current, options) => {
         if (!current.tasks.some((task) => task.id === taskId)) throw notFound(`incident ${id} has no task ${taskId}`, { incidentId: id, taskId });
-        return context.alerting.incidents.removeTask(current.id, taskId, context.actor);
+        return context.alerting.incidents.removeTask(current.id, taskId, context.actor, options);
       });
     },
   );

@@ -1,29 +1,24 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { PlaybookRun, Role, RunStatus } from '../../../core/cases/types.js';
-import { SYSTEM_CLOCK, type Clock } from '../../../core/clock.js';
+import type { PlaybookRun, Role, RunStatus, RunStep } from '../../../core/cases/types.js';
 import { UserError } from '../../../core/errors.js';
 import { and, type FilterNode } from '../../../core/query/filter.js';
 import type { CaseStore, Stored } from '../../../core/stores/case-store.js';
-import type { JobQueue } from '../../../core/stores/job-queue.js';
 import type { Principal } from '../../plugins/auth-guard.js';
 import { ErrorBody } from '../../plugins/openapi.js';
 import { requireRole } from '../../plugins/require-role.js';
-import { recordAudit } from '../audit/record.js';
+import type { ResponseOperations } from '../response/operations.js';
 import { principalUserId } from '../users/principal.js';
 
 /** Options of {@link runsRoutes}. */
 export interface RunsRouteOptions {
   /** Absent when this process has no case store: every route then answers 503. */
   readonly cases?: CaseStore | undefined;
-  /** Where an approved run is handed to the playbook runner; without it approval answers 503. */
-  readonly jobs?: JobQueue | undefined;
-  /** @defaultValue the system clock */
-  readonly clock?: Clock | undefined;
+  /** Decides runs (the playbook runner's service); without it approve and reject answer 503. */
+  readonly response?: ResponseOperations | undefined;
 }
 
 export { PLAYBOOK_RUN_JOB, runJobId } from '../../../core/response/jobs.js';
-import { PLAYBOOK_RUN_JOB, runJobId } from '../../../core/response/jobs.js';
 
 /** The largest page of runs. */
 export const MAX_RUNS_PAGE = 200;
@@ -38,6 +33,18 @@ const TAGS = ['runs'];
 const RUN_STATUSES = ['pending_approval', 'queued', 'running', 'succeeded', 'failed', 'rejected', 'skipped', 'cancelled'] as const satisfies readonly RunStatus[];
 const RunStatusSchema = Type.Union(RUN_STATUSES.map((status) => Type.Literal(status)));
 
+const StepOutcomeView = Type.Object(
+  {
+    driver: Type.String(),
+    status: Type.Union([Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('skipped')]),
+    verified: Type.Optional(Type.Boolean()),
+    detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    error: Type.Optional(Type.String()),
+    at: Type.String(),
+  },
+  { additionalProperties: false },
+);
+
 const RunStepView = Type.Object(
   {
     id: Type.String(),
@@ -45,6 +52,11 @@ const RunStepView = Type.Object(
     status: RunStatusSchema,
     dryRun: Type.Boolean(),
     attempts: Type.Integer(),
+    input: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'The input after templating, as the drivers receive it.' })),
+    drivers: Type.Optional(Type.Array(Type.String())),
+    approval: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('required')])),
+    approvalReasons: Type.Optional(Type.Array(Type.String(), { description: 'Why a person must approve: internal-address, wide-prefix, udp-evidence, breaker-open, ...' })),
+    outcomes: Type.Optional(Type.Array(StepOutcomeView, { description: 'What each driver really did (verified or not), not what was intended.' })),
     startedAt: Type.Optional(Type.String()),
     finishedAt: Type.Optional(Type.String()),
     result: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
@@ -64,6 +76,9 @@ export const RunView = Type.Object(
     trigger: Type.Object({ alertId: Type.Optional(Type.String()), incidentId: Type.Optional(Type.String()) }, { additionalProperties: false }),
     status: RunStatusSchema,
     steps: Type.Array(RunStepView),
+    currentStep: Type.Optional(Type.Integer({ description: 'The step the run executes next, or waits at for approval.' })),
+    dryRun: Type.Optional(Type.Boolean()),
+    approvalExpiresAt: Type.Optional(Type.String({ description: 'A run still waiting for approval then is cancelled.' })),
     requestedBy: Type.Optional(Type.String()),
     decidedBy: Type.Optional(Type.String()),
     decidedAt: Type.Optional(Type.String()),
@@ -91,6 +106,16 @@ export const RunsQuery = Type.Object(
 /** The body of POST /api/v1/runs/{id}/reject. */
 export const RejectBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: MAX_REJECT_REASON }) }, { additionalProperties: false });
 
+/** The query of approve and reject: the step the decider saw waiting, so a decision never lands on another. */
+export const DecisionQuery = Type.Object(
+  {
+    step: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'The id of the step being decided; when the run waits at another step (it moved on), 409.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const RunPage = Type.Object({ items: Type.Array(RunView), total: Type.Integer(), nextCursor: Type.Optional(Type.String()) });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 
@@ -108,18 +133,23 @@ function exact(field: string, value: string): FilterNode {
   return { op: 'eq', field, value, caseSensitive: true };
 }
 
+/** The step a run executes next or waits at. */
+function currentStepOf(run: PlaybookRun): RunStep | undefined {
+  return run.steps[run.currentStep ?? 0];
+}
+
 /**
- * Playbook runs under /api/v1/runs: viewers list and read them; approvers (and admins) decide a
- * run waiting in `pending_approval`. Approval queues it (status `queued`, approver and time
- * recorded) and adds the job `playbook-run` as `run-<id>`; rejection ends it (`rejected`, with a
- * reason). The user who requested a run may never decide it (403
- * WATCHPOST_ERR_RUN_SELF_APPROVAL), whatever their role; a run in another state answers 409.
- * Approving an approved run again only re-adds its job (harmless by the deterministic id), so a
- * retry after a failure between the write and the enqueue completes the hand-over.
+ * Playbook runs under /api/v1/runs: viewers list and read them; approvers (and admins) decide the
+ * step a run waits at in `pending_approval`, through the response service (`response`): approval
+ * queues the rest of the run for the runner (until the next step that needs a person), rejection
+ * ends it (`rejected`, with a reason). The user who requested a run may never decide it (403
+ * WATCHPOST_ERR_RUN_SELF_APPROVAL), whatever their role; a run in another state answers 409, and
+ * so does a decision naming (`?step=`) a step the run no longer waits at (two approvers on one
+ * run: the second gets 409, never a second decision). Approving an approved step again only
+ * re-adds its job. The service audits each decision (`run.approve`, `run.reject`, actor the user)
+ * and puts it on the incident timeline.
  */
 export async function runsRoutes(app: FastifyInstance, options: RunsRouteOptions): Promise<void> {
-  const clock = options.clock ?? SYSTEM_CLOCK;
-
   app.get<{ Querystring: Static<typeof RunsQuery> }>(
     '/api/v1/runs',
     {
@@ -165,9 +195,10 @@ export async function runsRoutes(app: FastifyInstance, options: RunsRouteOptions
 
   /**
    * The run to decide, or a reply already sent: 404 unknown, 403 when the deciding user requested
-   * it. The state is the caller's to check (approval tolerates an approved run).
+   * it, 409 when `step` names a step the run does not wait at. The run's state is the service's
+   * to check (approval tolerates an approved step).
    */
-  async function loadForDecision(cases: CaseStore, id: string, principal: Principal, reply: FastifyReply): Promise<{ run: Stored<PlaybookRun>; user: string } | FastifyReply> {
+  async function loadForDecision(cases: CaseStore, id: string, step: string | undefined, principal: Principal, reply: FastifyReply): Promise<{ run: Stored<PlaybookRun>; user: string } | FastifyReply> {
     const run = await cases.runs.get(id);
     if (!run) throw new UserError('WATCHPOST_ERR_STORE_NOT_FOUND', `no run ${id}`);
     const user = (await principalUserId(principal, cases)) ?? principal.id;
@@ -178,80 +209,79 @@ export async function runsRoutes(app: FastifyInstance, options: RunsRouteOptions
         message: `run ${id} was requested by ${user}: another approver must decide it`,
       });
     }
+    const current = currentStepOf(run);
+    if (step !== undefined && current?.id !== step) {
+      throw new UserError('WATCHPOST_ERR_STORE_CONFLICT', `run ${id} is at step ${current?.id ?? '(none)'} (${run.status}), not at step ${step}`);
+    }
     return { run, user };
   }
 
-  function wrongState(run: PlaybookRun, verb: string): UserError {
-    return new UserError('WATCHPOST_ERR_STORE_CONFLICT', `run ${run.id} is ${run.status}: only a run in pending_approval can be ${verb}`);
+  /**
+   * Only a run waiting for a person can be decided (the service checks again, race-free), except
+   * that approving a step already approved, whose run is queued or running, is passed on: the
+   * service then only adds its job again, which completes a hand-over cut short between the write
+   * and the enqueue.
+   */
+  function checkState(run: PlaybookRun, verb: 'approved' | 'rejected'): void {
+    if (run.status === 'pending_approval') return;
+    const retry = verb === 'approved' && (run.status === 'queued' || run.status === 'running') && currentStepOf(run)?.approvedBy !== undefined;
+    if (!retry) throw new UserError('WATCHPOST_ERR_STORE_CONFLICT', `run ${run.id} is ${run.status}: only a run in pending_approval can be ${verb}`);
   }
 
-  app.post<{ Params: Static<typeof IdParams> }>(
+  app.post<{ Params: Static<typeof IdParams>; Querystring: Static<typeof DecisionQuery> }>(
     '/api/v1/runs/:id/approve',
     {
       config: { roles: APPROVERS },
       onRequest: requireRole(...APPROVERS),
       schema: {
-        summary: 'Approve a run waiting for approval (queues it for the playbook runner)',
+        summary: 'Approve the step a run waits at (the run is queued for the playbook runner)',
         tags: TAGS,
         params: IdParams,
+        querystring: DecisionQuery,
         response: { 200: RunView, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody },
       },
     },
     async (request, reply) => {
       const cases = options.cases;
-      const jobs = options.jobs;
       if (!cases) return unavailable(reply, 'case store');
       const principal = request.principal as Principal;
-      const loaded = await loadForDecision(cases, request.params.id, principal, reply);
+      const loaded = await loadForDecision(cases, request.params.id, request.query.step, principal, reply);
       if (!('run' in loaded)) return loaded;
       const { run: before, user } = loaded;
-      // Already approved: only make sure the job exists (a previous try may have stopped before it).
-      const approved = before.decidedAt !== undefined && before.status !== 'rejected' && before.status !== 'pending_approval';
-      if (!approved && before.status !== 'pending_approval') throw wrongState(before, 'approved');
-      // The queue is checked only once the run is known to be decidable, so 404/403/409 stay truthful.
-      if (!jobs) return unavailable(reply, 'job queue');
-      const enqueue = () => jobs.add({ name: PLAYBOOK_RUN_JOB, id: runJobId(before.id), data: { runId: before.id } });
-      if (approved) {
-        if (before.status === 'queued') await enqueue();
-        return toRunView(before);
-      }
-      const now = clock.now();
-      const at = new Date(now).toISOString();
-      const { decisionReason: _reason, ...rest } = before;
-      // A stale revision (another approver was first) is refused with 409, never decided twice.
-      const after = await cases.runs.replace({ ...rest, status: 'queued', decidedBy: user, decidedAt: at, updatedAt: at });
-      await enqueue();
-      await recordAudit(cases, { actor: principal.id, action: 'run.approve', target: { type: 'run', id: before.id }, before: toRunView(before), after: toRunView(after), at: now });
-      return toRunView(after);
+      checkState(before, 'approved');
+      // The service is needed only once the run is known to be decidable, so 404/403/409 stay truthful.
+      const response = options.response;
+      if (!response) return unavailable(reply, 'response service');
+      // The service audits the decision (`run.approve`, actor the user) and writes the timeline.
+      return toRunView(await response.approveStep(before.id, user));
     },
   );
 
-  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RejectBody> }>(
+  app.post<{ Params: Static<typeof IdParams>; Querystring: Static<typeof DecisionQuery>; Body: Static<typeof RejectBody> }>(
     '/api/v1/runs/:id/reject',
     {
       config: { roles: APPROVERS },
       onRequest: requireRole(...APPROVERS),
       schema: {
-        summary: 'Reject a run waiting for approval',
+        summary: 'Reject the step a run waits at (the run ends rejected)',
         tags: TAGS,
         params: IdParams,
+        querystring: DecisionQuery,
         body: RejectBody,
-        response: { 200: RunView, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+        response: { 200: RunView, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody },
       },
     },
     async (request, reply) => {
       const cases = options.cases;
       if (!cases) return unavailable(reply, 'case store');
       const principal = request.principal as Principal;
-      const loaded = await loadForDecision(cases, request.params.id, principal, reply);
+      const loaded = await loadForDecision(cases, request.params.id, request.query.step, principal, reply);
       if (!('run' in loaded)) return loaded;
       const { run: before, user } = loaded;
-      if (before.status !== 'pending_approval') throw wrongState(before, 'rejected');
-      const now = clock.now();
-      const at = new Date(now).toISOString();
-      const after = await cases.runs.replace({ ...before, status: 'rejected', decidedBy: user, decidedAt: at, decisionReason: request.body.reason, updatedAt: at });
-      await recordAudit(cases, { actor: principal.id, action: 'run.reject', target: { type: 'run', id: before.id }, before: toRunView(before), after: toRunView(after), at: now });
-      return toRunView(after);
+      checkState(before, 'rejected');
+      const response = options.response;
+      if (!response) return unavailable(reply, 'response service');
+      return toRunView(await response.rejectStep(before.id, user, request.body.reason));
     },
   );
 }

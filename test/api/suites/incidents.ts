@@ -272,7 +272,7 @@ export function describeIncidentsApi(backend: StoreBackend): void {
       expect((await f.call(f.analyst, { method: 'PATCH', url: '/api/v1/incidents/nope', payload: { title: 'x' } })).statusCode).toBe(404);
     });
 
-    it('refuses a write with a stale If-Match with 409 and changes nothing; the current revision passes', async () => {
+    it('refuses a write with a stale If-Match with 412 and changes nothing; the current revision passes', async () => {
       const incident = await createIncident();
       const first = await f.call(f.analyst, { method: 'PATCH', url: `/api/v1/incidents/${incident.id}`, payload: { title: 'one' }, headers: { 'if-match': `"${incident.rev}"` } });
       expect(first.statusCode, first.body).toBe(200);
@@ -285,14 +285,79 @@ export function describeIncidentsApi(backend: StoreBackend): void {
       ];
       for (const request of staleRequests) {
         const stale = await f.call(f.analyst, { ...request, headers: { ...(request.headers as Record<string, string>), 'if-match': `"${incident.rev}"` } });
-        expect(stale.statusCode, JSON.stringify([request.method, request.url])).toBe(409);
-        expect(stale.json().code).toBe('WATCHPOST_ERR_STORE_CONFLICT');
+        expect(stale.statusCode, JSON.stringify([request.method, request.url])).toBe(412);
+        expect(stale.json()).toMatchObject({ error: 'precondition_failed', code: 'WATCHPOST_ERR_STORE_CONFLICT' });
       }
       const stored = await f.cases.incidents.get(incident.id);
       expect(stored).toMatchObject({ title: 'one', status: 'new', tasks: [], observables: [] });
       expect((await timelineOf(incident.id)).map((entry) => entry.kind)).toEqual(['created', 'action']);
       const current = await f.call(f.analyst, { method: 'PATCH', url: `/api/v1/incidents/${incident.id}`, payload: { title: 'two' }, headers: { 'if-match': first.headers.etag as string } });
       expect(current.statusCode).toBe(200);
+    });
+
+    it('takes the If-Match revision down to the store write: a write landing between the check and the write is kept, the request answers 412', async () => {
+      const incident = await createIncident({ title: 'start', tags: ['a'] });
+      const collection = f.cases.incidents;
+      const replace = collection.replace.bind(collection);
+      let racer = 0;
+      let race = false;
+      // Another writer (another API process, the engine) gets in just before the route's write.
+      collection.replace = async (record) => {
+        if (race) {
+          race = false;
+          racer += 1;
+          const latest = (await collection.get(record.id)) as Stored<Incident>;
+          await replace({ ...latest, title: `theirs ${racer}` });
+        }
+        return replace(record);
+      };
+      try {
+        const requests: InjectOptions[] = [
+          { method: 'PATCH', url: `/api/v1/incidents/${incident.id}`, payload: { title: 'mine', severity: 'critical' } },
+          post(`/api/v1/incidents/${incident.id}/status`, { status: 'acknowledged' }),
+          post(`/api/v1/incidents/${incident.id}/comments`, { body: 'mine' }),
+          post(`/api/v1/incidents/${incident.id}/tasks`, { title: 'mine' }),
+          post(`/api/v1/incidents/${incident.id}/observables`, { type: 'ip', value: '192.0.2.1' }),
+        ];
+        for (const request of requests) {
+          const rev = ((await f.cases.incidents.get(incident.id)) as Stored<Incident>).rev;
+          race = true;
+          const response = await f.call(f.analyst, { ...request, headers: { 'if-match': `"${rev}"` } });
+          expect(response.statusCode, JSON.stringify([request.method, request.url, response.body])).toBe(412);
+          expect(response.json()).toMatchObject({ error: 'precondition_failed', code: 'WATCHPOST_ERR_STORE_CONFLICT' });
+        }
+        expect(racer).toBe(requests.length);
+        expect(await f.cases.incidents.get(incident.id)).toMatchObject({ title: `theirs ${racer}`, severity: 'medium', status: 'new', tasks: [], observables: [] });
+        expect((await timelineOf(incident.id)).map((entry) => entry.kind)).toEqual(['created']);
+        expect(await auditOf('incident.update')).toEqual([]);
+
+        // Without If-Match the engine re-reads and applies the request over the other write.
+        race = true;
+        const latest = await f.call(f.analyst, { method: 'PATCH', url: `/api/v1/incidents/${incident.id}`, payload: { severity: 'critical' } });
+        expect(latest.statusCode, latest.body).toBe(200);
+        expect(latest.json().incident).toMatchObject({ title: `theirs ${racer}`, severity: 'critical' });
+      } finally {
+        collection.replace = replace;
+      }
+    });
+
+    it('writes title and severity edits through the engine as action entries with before and after, audited', async () => {
+      const incident = await createIncident({ title: 'old title', severity: 'low' });
+      const changed = await f.alerting.incidents.update(incident.id, { title: 'new title', severity: 'high' }, 'ana', { expectedRev: incident.rev });
+      expect(changed.incident).toMatchObject({ title: 'new title', severity: 'high' });
+      expect(changed.timeline.map((entry) => [entry.kind, entry.data])).toEqual([
+        ['action', { field: 'title', from: 'old title', to: 'new title' }],
+        ['action', { field: 'severity', from: 'low', to: 'high' }],
+      ]);
+      // The revision read before that write is stale now: the engine refuses and writes nothing.
+      await expect(f.alerting.incidents.update(incident.id, { title: 'late' }, 'ana', { expectedRev: incident.rev })).rejects.toMatchObject({ code: 'WATCHPOST_ERR_STORE_CONFLICT' });
+      await expect(f.alerting.incidents.setStatus(incident.id, 'acknowledged', 'ana', { expectedRev: incident.rev })).rejects.toMatchObject({ code: 'WATCHPOST_ERR_STORE_CONFLICT' });
+      expect(await f.cases.incidents.get(incident.id)).toMatchObject({ title: 'new title', status: 'new' });
+      const patched = await f.call(f.analyst, { method: 'PATCH', url: `/api/v1/incidents/${incident.id}`, payload: { severity: 'low' }, headers: { 'if-match': `"${changed.incident.rev}"` } });
+      expect(patched.statusCode, patched.body).toBe(200);
+      expect(patched.json().timeline).toEqual([expect.objectContaining({ kind: 'action', actor: 'ana', data: { field: 'severity', from: 'high', to: 'low' } })]);
+      const [audit] = await auditOf('incident.update');
+      expect(audit?.details).toMatchObject({ before: { severity: 'high' }, after: { severity: 'low' } });
     });
 
     it('moves status; closing without a verdict is 400 with the catalogue code; closing closes the alerts with the verdict', async () => {

@@ -1,67 +1,9 @@
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApi } from '../../../api/app.js';
-import { formatToken } from '../../../api/plugins/token-auth.js';
-import { PLAYBOOK_RUN_JOB, runJobId, type RunView } from '../../../api/routes/runs/index.js';
-import { SqliteJobQueue } from '../../../backends/sqlite/job-queue.js';
-import type { PlaybookRun, Role } from '../../../core/cases/types.js';
-import { ManualClock } from '../../../core/clock.js';
-import { loadConfig } from '../../../core/config/load.js';
-import { hashSecret, randomId, randomSecret } from '../../../core/ids.js';
-import { silentLogger } from '../../../core/log.js';
-import { createMetricsRegistry } from '../../../core/metrics.js';
-import type { CaseStore } from '../../../core/stores/case-store.js';
-import { openTestStores, type StoreBackend } from '../backends.js';
-
-interface RunsHarness {
-  readonly app: FastifyInstance;
-  readonly cases: CaseStore;
-  readonly queue: SqliteJobQueue;
-  readonly clock: ManualClock;
-  bearer(userId: string, roles: Role[]): Promise<string>;
-  call(authorization: string | undefined, options: InjectOptions): Promise<LightMyRequestResponse>;
-  close(): Promise<void>;
-}
-
-/** The app over `backend` with a job queue on the in-memory SQLite (`withQueue` false: none). */
-async function runsHarness(backend: StoreBackend, withQueue = true): Promise<RunsHarness> {
-  const stores = await openTestStores(backend);
-  const { db, cases } = stores;
-  const queue = new SqliteJobQueue(db, { pollIntervalMs: 50 });
-  const clock = new ManualClock(Date.parse('2026-03-01T10:00:00.000Z'));
-  const app = await buildApi({
-    config: loadConfig({ env: {} }).api,
-    logger: silentLogger(),
-    version: '0.0.0-test',
-    metrics: createMetricsRegistry({ role: 'api' }),
-    health: { cases },
-    cases,
-    clock,
-    ...(withQueue ? { jobs: queue } : {}),
-  });
-  return {
-    app,
-    cases,
-    queue,
-    clock,
-    async bearer(userId, roles) {
-      const at = new Date(clock.now()).toISOString();
-      if (!(await cases.users.get(userId))) await cases.users.create({ id: userId, username: userId, roles, disabled: false, createdAt: at, updatedAt: at });
-      const id = randomId();
-      const secret = randomSecret();
-      await cases.tokens.create({ id, name: `test ${userId}`, userId, secretHash: hashSecret(secret), roles, revoked: false, createdAt: at });
-      return `Bearer ${formatToken(id, secret)}`;
-    },
-    call(authorization, options) {
-      return app.inject({ ...options, headers: { ...(options.headers ?? {}), ...(authorization !== undefined ? { authorization } : {}) } });
-    },
-    async close() {
-      await app.close();
-      await queue.close();
-      await stores.close();
-    },
-  };
-}
+import type { RunView } from '../../../api/routes/runs/index.js';
+import type { PlaybookRun } from '../../../core/cases/types.js';
+import { PLAYBOOK_RUN_JOB, runJobId } from '../../../core/response/jobs.js';
+import type { StoreBackend } from '../backends.js';
+import { responseHarness, type ResponseHarness } from '../response-harness.js';
 
 function run(id: string, overrides: Partial<PlaybookRun> = {}): PlaybookRun {
   return {
@@ -69,7 +11,8 @@ function run(id: string, overrides: Partial<PlaybookRun> = {}): PlaybookRun {
     playbookId: 'block-ip',
     trigger: { alertId: `alert-${id}` },
     status: 'pending_approval',
-    steps: [{ id: 'block', action: 'firewall.block', status: 'pending_approval', dryRun: false, attempts: 0 }],
+    steps: [{ id: 'block', action: 'block-ip', status: 'pending_approval', dryRun: false, attempts: 0, approval: 'required', input: { address: '203.0.113.7', ttlSeconds: 3600, reason: 'scan' }, drivers: ['edge'] }],
+    currentStep: 0,
     requestedBy: 'rita',
     createdAt: '2026-03-01T09:00:00.000Z',
     updatedAt: '2026-03-01T09:00:00.000Z',
@@ -80,13 +23,13 @@ function run(id: string, overrides: Partial<PlaybookRun> = {}): PlaybookRun {
 /** The /api/v1/runs API behaviours, on the case store of `backend` (see test/api/backends.ts). */
 export function describeRunsApi(backend: StoreBackend): void {
   describe(`/api/v1/runs (${backend})`, () => {
-    let h: RunsHarness;
+    let h: ResponseHarness;
     let viewer: string;
     let approver: string;
     let requester: string;
 
     beforeEach(async () => {
-      h = await runsHarness(backend);
+      h = await responseHarness(backend);
       viewer = await h.bearer('vera', ['viewer']);
       approver = await h.bearer('paul', ['approver']);
       // The requester holds the approver role too: the rule is about the person, not the role.
@@ -100,25 +43,45 @@ export function describeRunsApi(backend: StoreBackend): void {
     const reject = (id: string, reason: unknown, authorization = approver) =>
       h.call(authorization, { method: 'POST', url: `/api/v1/runs/${id}/reject`, payload: { reason } });
 
-    it('approves a pending run: queued, approver and time recorded, the job run-<id> added once, audited', async () => {
+    it('approves the step a run waits at: queued, approver recorded on run and step, the job run-<id> added once, audited', async () => {
       await h.cases.runs.create(run('r1'));
       const response = await approve('r1');
       expect(response.statusCode, response.body).toBe(200);
-      expect(response.json<RunView>()).toMatchObject({ id: 'r1', status: 'queued', decidedBy: 'paul', decidedAt: '2026-03-01T10:00:00.000Z', updatedAt: '2026-03-01T10:00:00.000Z' });
+      const view = response.json<RunView>();
+      expect(view).toMatchObject({ id: 'r1', status: 'queued', decidedBy: 'paul', decidedAt: '2026-03-01T10:00:00.000Z', updatedAt: '2026-03-01T10:00:00.000Z', currentStep: 0 });
+      // The step's resolved input, drivers and approval are part of the answer.
+      expect(view.steps[0]).toMatchObject({ id: 'block', approvedBy: 'paul', approval: 'required', input: { address: '203.0.113.7' }, drivers: ['edge'] });
       expect((await h.cases.runs.get('r1'))?.status).toBe('queued');
       const job = await h.queue.get(runJobId('r1'));
       expect(job).toMatchObject({ id: 'run-r1', name: PLAYBOOK_RUN_JOB, state: 'waiting', data: { runId: 'r1' } });
 
-      // Again: idempotent, same run, still one job, no second audit entry.
+      // Again (a retry, a double click): the decision stands, the job is only re-added (one job), nothing more audited.
       h.clock.advance(1000);
-      const again = await approve('r1');
-      expect(again.statusCode).toBe(200);
-      expect(again.json<RunView>().decidedAt).toBe('2026-03-01T10:00:00.000Z');
+      const again = await approve('r1', await h.bearer('ann', ['approver']));
+      expect(again.statusCode, again.body).toBe(200);
+      expect(again.json<RunView>()).toMatchObject({ decidedBy: 'paul', decidedAt: '2026-03-01T10:00:00.000Z' });
       expect((await h.queue.counts(PLAYBOOK_RUN_JOB)).waiting).toBe(1);
 
       const audit = (await h.cases.audit.list()).items;
       expect(audit.map((entry) => entry.action)).toEqual(['run.approve']);
-      expect(audit[0]).toMatchObject({ target: { type: 'run', id: 'r1' }, details: { before: { status: 'pending_approval' }, after: { status: 'queued', decidedBy: 'paul' } } });
+      expect(audit[0]).toMatchObject({ actor: 'paul', target: { type: 'run', id: 'r1' }, details: { stepId: 'block', action: 'block-ip', input: { address: '203.0.113.7' } } });
+    });
+
+    it('approves a later step of a multi-approval run: its own job run-<id>-s<n>; ?step= must name the waiting step', async () => {
+      const first = { id: 'block', action: 'block-ip', status: 'succeeded', dryRun: false, attempts: 1, approval: 'required', approvedBy: 'ann' } as const;
+      const second = { id: 'disable', action: 'disable-account', status: 'pending_approval', dryRun: false, attempts: 0, approval: 'required', approvalReasons: ['accounts'] } as const;
+      await h.cases.runs.create(run('m1', { steps: [first, second], currentStep: 1 }));
+      // The approver saw the first step waiting; the run has moved on since: refused, unchanged.
+      const stale = await h.call(approver, { method: 'POST', url: '/api/v1/runs/m1/approve?step=block' });
+      expect(stale.statusCode, stale.body).toBe(409);
+      expect((await h.cases.runs.get('m1'))?.status).toBe('pending_approval');
+
+      const response = await h.call(approver, { method: 'POST', url: '/api/v1/runs/m1/approve?step=disable' });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json<RunView>().steps.map((step) => step.approvedBy)).toEqual(['ann', 'paul']);
+      expect(response.json<RunView>().steps[1]?.approvalReasons).toEqual(['accounts']);
+      expect(await h.queue.get(runJobId('m1'))).toBeUndefined();
+      expect(await h.queue.get(runJobId('m1', 1))).toMatchObject({ id: 'run-m1-s1', data: { runId: 'm1' } });
     });
 
     it('rejects a pending run with its reason, audited, and queues nothing', async () => {
@@ -126,10 +89,11 @@ export function describeRunsApi(backend: StoreBackend): void {
       const response = await reject('r2', 'the IP is our VPN gateway');
       expect(response.statusCode, response.body).toBe(200);
       expect(response.json<RunView>()).toMatchObject({ status: 'rejected', decidedBy: 'paul', decisionReason: 'the IP is our VPN gateway' });
+      expect(response.json<RunView>().steps[0]).toMatchObject({ status: 'rejected', rejectedBy: 'paul', reason: 'the IP is our VPN gateway' });
       expect(await h.queue.get(runJobId('r2'))).toBeUndefined();
       const audit = (await h.cases.audit.list()).items;
       expect(audit.map((entry) => entry.action)).toEqual(['run.reject']);
-      expect(audit[0]).toMatchObject({ details: { before: { status: 'pending_approval' }, after: { status: 'rejected' } } });
+      expect(audit[0]).toMatchObject({ actor: 'paul', target: { type: 'run', id: 'r2' }, details: { stepId: 'block', reason: 'the IP is our VPN gateway' } });
       // A rejected run cannot be approved afterwards.
       expect((await approve('r2')).statusCode).toBe(409);
     });
@@ -197,18 +161,21 @@ export function describeRunsApi(backend: StoreBackend): void {
     });
   });
 
-  describe(`/api/v1/runs without a job queue (${backend})`, () => {
-    it('answers 503 to approval and leaves the run pending', async () => {
-      const h = await runsHarness(backend, false);
+  describe(`/api/v1/runs without the response service (${backend})`, () => {
+    it('answers 503 to approval and rejection and leaves the run pending', async () => {
+      const h = await responseHarness(backend, { response: false });
       try {
         const approver = await h.bearer('paul', ['approver']);
         await h.cases.runs.create(run('q1'));
         expect((await h.call(approver, { method: 'POST', url: '/api/v1/runs/q1/approve' })).statusCode).toBe(503);
+        expect((await h.call(approver, { method: 'POST', url: '/api/v1/runs/q1/reject', payload: { reason: 'no' } })).statusCode).toBe(503);
         expect((await h.cases.runs.get('q1'))?.status).toBe('pending_approval');
-        // What does not need the queue still answers truthfully.
+        expect(await h.queue.get(runJobId('q1'))).toBeUndefined();
+        // What does not need the service still answers truthfully.
         expect((await h.call(approver, { method: 'POST', url: '/api/v1/runs/nope/approve' })).statusCode).toBe(404);
         await h.cases.runs.create(run('q2', { status: 'succeeded' }));
         expect((await h.call(approver, { method: 'POST', url: '/api/v1/runs/q2/approve' })).statusCode).toBe(409);
+        expect((await h.call(approver, { method: 'GET', url: '/api/v1/runs/q2' })).statusCode).toBe(200);
       } finally {
         await h.close();
       }
