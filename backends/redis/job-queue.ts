@@ -35,6 +35,11 @@ export interface BullMqJobQueueOptions {
   readonly lockDurationMs?: number;
   /** How often workers look for jobs whose lock expired (stalled). @defaultValue lockDurationMs */
   readonly stalledIntervalMs?: number;
+  /**
+   * How long close() waits for running handlers and Redis to finish; past it the connections are
+   * dropped as by abandon(), so a shutdown during a Redis outage cannot hang. @defaultValue 10000
+   */
+  readonly closeTimeoutMs?: number;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -71,6 +76,7 @@ export class BullMqJobQueue implements JobQueue {
   private readonly retentionSeconds: number;
   private readonly lockDurationMs: number;
   private readonly stalledIntervalMs: number;
+  private readonly closeTimeoutMs: number;
   private readonly queues = new Map<string, Queue>();
   private readonly workers = new Set<RunningWorker>();
   private workerConnection: Redis | undefined;
@@ -89,6 +95,7 @@ export class BullMqJobQueue implements JobQueue {
     this.retentionSeconds = Math.max(1, Math.ceil((options.retentionMs ?? 7 * DAY_MS) / 1000));
     this.lockDurationMs = options.lockDurationMs ?? 30_000;
     this.stalledIntervalMs = options.stalledIntervalMs ?? this.lockDurationMs;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     // Producers and readers fail fast when Redis is down (the caller's outbox retries); only the
     // workers' connection waits through reconnects, as BullMQ requires.
     this.client = createRedisConnection(spec, { logger: this.logger, name: 'watchpost-queue' });
@@ -264,10 +271,34 @@ export class BullMqJobQueue implements JobQueue {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.pruneTimer);
-      await Promise.all([...this.workers].map((running) => this.closeWorker(running)));
-      await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => undefined)));
-      if (this.workerConnection) await closeRedisConnection(this.workerConnection);
-      await closeRedisConnection(this.client);
+      const graceful = (async () => {
+        await Promise.all([...this.workers].map((running) => this.closeWorker(running)));
+        await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => undefined)));
+        if (this.workerConnection) await closeRedisConnection(this.workerConnection);
+        await closeRedisConnection(this.client);
+      })();
+      // BullMQ's close waits for Redis to answer; while Redis is down that is forever (a worker
+      // stopped during an outage would hang). Past the timeout the connections are dropped: a
+      // job still running is run again elsewhere once its lock expires, as after a crash.
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        graceful.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), this.closeTimeoutMs);
+          timer.unref();
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!timedOut) return;
+      this.logger.warn({ closeTimeoutMs: this.closeTimeoutMs }, 'the job queue did not close in time (is Redis reachable?); dropping its connections');
+      this.workerConnection?.disconnect();
+      this.client.disconnect();
+      for (const running of this.workers) {
+        for (const controller of running.controllers.values()) controller.abort(new Error('the job queue closed without Redis'));
+        void running.worker?.close(true).catch(() => undefined);
+      }
+      for (const queue of this.queues.values()) void queue.disconnect().catch(() => undefined);
+      this.workers.clear();
     })();
     return this.closing;
   }

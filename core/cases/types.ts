@@ -394,12 +394,20 @@ export interface NeverBlockEntry {
  * stays open until an admin closes it.
  */
 export interface ResponseControl {
-  /** `breaker` is the only control so far. */
+  /**
+   * `breaker`: the circuit breaker. `admissions`: the automatic blocks admitted in the last
+   * minute (`admittedAt`), written with optimistic concurrency so the rate limit holds exactly
+   * across workers; its `state` means nothing.
+   */
   readonly id: string;
   readonly state: 'closed' | 'open';
   readonly reason?: string;
   readonly openedAt?: string;
   readonly closedBy?: string;
+  /** When the breaker was last closed: blocks made before it no longer count towards the rate. */
+  readonly closedAt?: string;
+  /** `admissions` only: when each automatic block of the last minute was admitted, oldest first. */
+  readonly admittedAt?: readonly string[];
   readonly createdAt: string;
   readonly updatedAt: string;
 }

@@ -13,7 +13,8 @@ import type { JobContext } from '../../core/stores/job-queue.js';
 import type { RunJob } from '../../core/response/jobs.js';
 import { ACTIONS } from '../actions/definitions.js';
 import type { ActionId, Driver } from '../actions/types.js';
-import { recordBlock } from './blocks.js';
+import { recordBlock, scheduleExpiry } from './blocks.js';
+import { blockIdFor } from './ids.js';
 import { executeOn, isPermanent, verifyOn } from './call.js';
 import { changeStep, nowIso } from './context.js';
 import { errorText, evidenceOf } from './records.js';
@@ -61,9 +62,31 @@ export async function driveStep(rt: Runtime, run: PlaybookRun, index: number, sp
   let retryable: string | undefined;
   for (const driver of spec.drivers) {
     const recorded = (current.steps[index] as RunStep).outcomes?.find((outcome) => outcome.driver === driver.id);
-    if (settled(recorded)) continue;
     const ttl = spec.plan.ttl[driver.id];
     const input = definition.blockKind && ttl ? { ...spec.base, ttlSeconds: ttl.ttlSeconds } : spec.base;
+    if (settled(recorded)) {
+      // Settled before a crash or a lost queue write: the device is done, but the desired state
+      // and its expiry job may not be (the queue was down when the block was recorded). Finish
+      // them without calling the driver again; the expiry job's id makes adding it twice harmless.
+      if (definition.blockKind && spec.target !== undefined && recorded?.status === 'succeeded') {
+        const block = await rt.cases.blocks.get(blockIdFor(driver.id, spec.target));
+        if (block?.runId === run.id && block.state === 'active') await scheduleExpiry(rt, block);
+        else if (!block) {
+          await recordBlock(rt, {
+            run: current,
+            action: spec.action,
+            driver: driver.id,
+            target: spec.target,
+            reason: typeof input.reason === 'string' ? input.reason : spec.action,
+            offense: ttl?.offense ?? 1,
+            ...(ttl ? { ttlSeconds: ttl.ttlSeconds } : {}),
+            alertIds: evidence,
+            ...(recorded.verified !== undefined ? { verified: recorded.verified } : {}),
+          });
+        }
+      }
+      continue;
+    }
     let outcome: StepOutcome;
     if (!Value.Check(definition.input, input)) {
       const first = Value.Errors(definition.input, input).First();

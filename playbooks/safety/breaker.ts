@@ -3,11 +3,13 @@
  * The breaker is the `breaker` record of `cases.controls`, shared by every worker: when open,
  * automatic blocks wait for a person's approval until an admin closes it.
  *
- * The limits are approximate across processes: counting the recent and active blocks and then
- * creating the block are two steps, not one transaction, so workers admitting at the same moment
- * all see the same count. The overshoot is at most one block per concurrently admitting worker
- * (the queue's concurrency across all workers), after which every later admission sees the
- * blocks and opens the breaker.
+ * The rate limit is exact across processes: every admission is appended to the `admissions`
+ * record of `cases.controls` with optimistic concurrency, so two workers admitting at the same
+ * moment cannot both take the last place of the minute (the loser re-reads and is refused). The
+ * active cap is approximate: counting the active blocks and then creating one are two steps, so
+ * workers admitting at the same moment may overshoot it by one block each (the queue's
+ * concurrency across all workers), after which every later admission sees the blocks and opens
+ * the breaker.
  */
 import type { Alert, AuditEntry, BlockState, ResponseControl } from '../../core/cases/types.js';
 import type { Clock } from '../../core/clock.js';
@@ -20,6 +22,12 @@ import type { SafetyConfig } from './never-block.js';
 
 /** The id of the breaker's record in `cases.controls`. */
 export const BREAKER_ID = 'breaker';
+
+/** The id of the record of recent admissions in `cases.controls`. */
+export const ADMISSIONS_ID = 'admissions';
+
+/** Admissions racing on the admissions record before giving up (each loser re-reads; the rate is at most a few dozen a minute). */
+const MAX_ADMISSION_ATTEMPTS = 50;
 
 /** The rule id of the alert raised when the breaker opens. */
 export const BREAKER_RULE_ID = 'watchpost-response-circuit-breaker';
@@ -69,21 +77,43 @@ export async function readBreaker(cases: CaseStore): Promise<Stored<ResponseCont
  * has no such grace: closing the breaker while over the cap reopens it at the next block.
  */
 export async function admitAutomaticBlock(deps: BreakerDependencies): Promise<Admission> {
-  const control = await readBreaker(deps.cases);
-  if (control?.state === 'open') {
-    await recordOpening(deps, control, undefined);
-    return { admitted: false, reason: refusal(control) };
+  for (let attempt = 1; ; attempt++) {
+    const control = await readBreaker(deps.cases);
+    if (control?.state === 'open') {
+      await recordOpening(deps, control, undefined);
+      return { admitted: false, reason: refusal(control) };
+    }
+    const now = deps.clock.now();
+    let since = now - RATE_WINDOW_MS;
+    if (control?.state === 'closed') since = Math.max(since, Date.parse(control.closedAt ?? control.updatedAt) || since);
+    const admissions = await deps.cases.controls.get(ADMISSIONS_ID);
+    const sinceIso = new Date(since).toISOString();
+    const recent = (admissions?.admittedAt ?? []).filter((at) => at >= sinceIso);
+    const decision = await decide(deps, now, since, recent.length);
+    if (!decision.admitted) return decision;
+    // Take the place: a concurrent admission that wrote first makes this write fail, and the
+    // loop counts again with its admission included.
+    const at = new Date(now).toISOString();
+    try {
+      if (admissions) await deps.cases.controls.replace({ ...admissions, admittedAt: [...recent, at], updatedAt: at });
+      else await deps.cases.controls.create({ id: ADMISSIONS_ID, state: 'closed', admittedAt: [at], createdAt: at, updatedAt: at });
+      return decision;
+    } catch (error) {
+      if (!isRace(error) || attempt >= MAX_ADMISSION_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
+    }
   }
-  const now = deps.clock.now();
-  let since = now - RATE_WINDOW_MS;
-  if (control?.state === 'closed') since = Math.max(since, Date.parse(control.updatedAt) || since);
+}
+
+/** Whether one more automatic block fits the limits now; opens the breaker when it does not. */
+async function decide(deps: BreakerDependencies, now: number, since: number, admittedRecently: number): Promise<Admission> {
   const perMinute = deps.config.maxBlocksPerMinute;
   const active = deps.config.maxActiveBlocks;
-  const blocksLastMinute = await countTargets(
-    deps.cases,
-    { op: 'range', field: 'createdAt', gte: new Date(since).toISOString() },
-    (record) => record.createdBy.startsWith('run:'),
-    perMinute + 1,
+  // The admissions are exact; the block records also count blocks admitted before the admissions
+  // record existed (an upgrade) or by a process that lost the record (deleted by hand).
+  const blocksLastMinute = Math.max(
+    admittedRecently,
+    await countTargets(deps.cases, { op: 'range', field: 'createdAt', gte: new Date(since).toISOString() }, (record) => record.createdBy.startsWith('run:'), perMinute + 1),
   );
   const activeBlocks = await countTargets(
     deps.cases,
@@ -125,10 +155,10 @@ export async function closeBreaker(deps: BreakerDependencies, by: string): Promi
     const at = new Date(deps.clock.now()).toISOString();
     try {
       if (!current) {
-        return await deps.cases.controls.create({ id: BREAKER_ID, state: 'closed', closedBy: by, createdAt: at, updatedAt: at });
+        return await deps.cases.controls.create({ id: BREAKER_ID, state: 'closed', closedBy: by, closedAt: at, createdAt: at, updatedAt: at });
       }
       if (current.state === 'closed') return current;
-      const closed = await deps.cases.controls.replace({ ...current, state: 'closed', closedBy: by, updatedAt: at });
+      const closed = await deps.cases.controls.replace({ ...current, state: 'closed', closedBy: by, closedAt: at, updatedAt: at });
       await appendAudit(deps, {
         id: `breaker-close-${openedMs(current)}`,
         at,

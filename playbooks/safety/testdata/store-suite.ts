@@ -254,6 +254,15 @@ export function describeSafetyStoreSuite(name: string, open: () => Promise<Suite
         expect(await auditOf('response.breaker.open')).toHaveLength(1);
       });
 
+      it('admits exactly maxBlocksPerMinute when many workers admit at the same moment', async () => {
+        // Six workers, two admissions each, at once: the rate limit of 5 holds exactly.
+        const workers = Array.from({ length: 6 }, () => safetyWith({ maxBlocksPerMinute: 5 }));
+        const answers = await Promise.all(workers.flatMap((worker) => [worker.admitAutomaticBlock(), worker.admitAutomaticBlock()]));
+        expect(answers.filter((answer) => answer.admitted)).toHaveLength(5);
+        expect((await safetyWith().breaker())?.state).toBe('open');
+        expect(await breakerAlerts()).toHaveLength(1);
+      });
+
       it('writes the alert of an opening whose worker died before alerting', async () => {
         await cases.controls.create({ id: 'breaker', state: 'open', reason: 'rate-limit: test', openedAt: iso(START), createdAt: iso(START), updatedAt: iso(START) });
         const safety = safetyWith();
