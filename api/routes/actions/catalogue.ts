@@ -54,13 +54,13 @@ function plainSchema(schema: TSchema): Record<string, unknown> {
   return JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
 }
 
-/** The top-level fields of an object schema, in declaration order. */
+/** The top-level fields of an object schema, in declaration order; a field with a default is not required of the user. */
 export function fieldsOf(schema: TSchema): FieldSummary[] {
   const properties = (schema as { properties?: Record<string, TSchema> }).properties ?? {};
   const required = new Set((schema as { required?: string[] }).required ?? []);
   return Object.entries(properties).map(([name, property]) => {
     const type = typeof property.type === 'string' ? property.type : Array.isArray(property.anyOf) ? 'enum' : 'any';
-    return { name, required: required.has(name), type, ...(typeof property.description === 'string' ? { description: property.description } : {}) };
+    return { name, required: required.has(name) && property.default === undefined, type, ...(typeof property.description === 'string' ? { description: property.description } : {}) };
   });
 }
 
