@@ -1,8 +1,10 @@
 // ESLint flat config: @eslint/js recommended plus typescript-eslint's type-checked rules over the
-// TypeScript sources. The console gets its own config (DOM, React) and is ignored here.
+// TypeScript sources. The console (console/src, its own tsconfig for the DOM) adds browser globals
+// and the React hooks rules.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
@@ -10,7 +12,7 @@ export default defineConfig(
     ignores: [
       'dist/',
       'node_modules/',
-      'console/',
+      'console/vite.config.ts',
       'test/fixtures/',
       '.cache/',
       '.test-results/',
@@ -60,6 +62,19 @@ export default defineConfig(
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    files: ['console/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    languageOptions: { globals: { ...globals.browser } },
+    rules: { ...reactHooks.configs.recommended.rules },
+  },
+  {
+    files: ['console/src/**/*.test.tsx', 'console/src/test/**'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/unbound-method': 'off',
     },
   },

@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: unit tests (no server) and integration tests (*.int.test.ts), which need the real
-// Elasticsearch and Redis that deploy/dev/services.sh starts. Both run in `npm test`.
+// Three projects: unit tests (no server), integration tests (*.int.test.ts), which need the real
+// Elasticsearch and Redis that deploy/dev/services.sh starts, and the console's component tests
+// (jsdom). All run in `npm test`.
 export default defineConfig({
   test: {
     projects: [
@@ -24,6 +25,17 @@ export default defineConfig({
           // but on two cores running them one file at a time is faster and steadier.
           pool: 'forks',
           poolOptions: { forks: { singleFork: true } },
+        },
+      },
+      {
+        // The console's component tests: React in jsdom, with Testing Library.
+        esbuild: { jsx: 'automatic' },
+        test: {
+          name: 'console',
+          include: ['console/src/**/*.test.tsx'],
+          environment: 'jsdom',
+          setupFiles: ['console/src/test/setup.ts'],
+          testTimeout: 20_000,
         },
       },
     ],

@@ -39,8 +39,9 @@ eval "$(bash deploy/dev/services.sh env)"
 ES8_URL="http://127.0.0.1:$ES8_PORT"
 echo "WATCHPOST_TEST_ES_URL=$WATCHPOST_TEST_ES_URL WATCHPOST_TEST_REDIS_URL=$WATCHPOST_TEST_REDIS_URL (and $ES8_URL for $ES8_VERSION)"
 
-step 2 "type check (tsc --noEmit)"
+step 2 "type check (tsc --noEmit, server and console)"
 npx --no-install tsc -p tsconfig.json --noEmit
+npx --no-install tsc -p console/tsconfig.json
 
 step 3 "lint (eslint)"
 npx --no-install eslint .
