@@ -11,6 +11,7 @@ import type { CaseStore } from '../core/stores/case-store.js';
 import type { EventStore } from '../core/stores/event-store.js';
 import type { AlertingService } from '../engine/alerting/index.js';
 import { authGuard, type Authenticator } from './plugins/auth-guard.js';
+import { consoleRoutes } from './plugins/console.js';
 import { csrfProtection } from './plugins/csrf.js';
 import { errorHandler } from './plugins/error-handler.js';
 import { openApi } from './plugins/openapi.js';
@@ -92,6 +93,11 @@ export interface ApiDependencies {
   readonly drivers?: readonly DriverInstanceSummary[];
   /** The blocklist feeds (`feed` drivers: id and token SHA-256) served by GET /api/v1/feeds/{id}. @defaultValue none */
   readonly feeds?: readonly FeedAccess[];
+  /**
+   * The console's build (dist/console), served at `/` (api/plugins/console.ts); a missing build
+   * answers 404 with a hint. Without it no console routes exist. @defaultValue none
+   */
+  readonly consoleDir?: string;
   /** Limits and timings of GET /api/v1/stream/alerts. @defaultValue DEFAULT_STREAM_OPTIONS */
   readonly alertStream?: Partial<AlertStreamOptions> & { readonly pollIntervalMs?: number };
 }
@@ -129,6 +135,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       : undefined);
   await app.register(authGuard, { authenticate });
   await app.register(csrfProtection);
+  // Before the OpenAPI plugin, which would refuse its hidden routes: the console is no API operation.
+  if (deps.consoleDir !== undefined) await app.register(consoleRoutes, { dir: deps.consoleDir });
   // Before every route: the OpenAPI generator sees only the routes registered after it.
   await app.register(openApi, { version: deps.version });
   await app.register(healthRoutes, { version: deps.version, health: deps.health });
@@ -172,7 +180,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
       ipThrottle: { ...throttle, maxFailures: auth.login.maxFailuresPerIp },
       logger: deps.logger.child({ component: 'login' }),
     });
-    await app.register(authRoutes, { cases, login, clock, secureTransport: auth.secureTransport });
+    await app.register(authRoutes, { cases, login, clock, secureTransport: auth.secureTransport, oidc: auth.oidc !== undefined });
     const oidcLogger = deps.logger.child({ component: 'oidc' });
     const oidc = auth.oidc ? { client: deps.oidc ?? createOidcClient({ config: auth.oidc, clock, logger: oidcLogger }), config: auth.oidc } : undefined;
     await app.register(oidcRoutes, { cases, oidc, clock, sessions: auth.session, secureTransport: auth.secureTransport, logger: oidcLogger });

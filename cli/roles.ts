@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.js';
 import { scryptHasher, type PasswordHasher } from '../core/auth/password.js';
@@ -19,7 +20,7 @@ import { startAlerting, type RunningAlerting } from './alerting.js';
 import { rulesApiDependencies, startDetection, type RunningDetection } from './detection.js';
 import { startMaintenance } from './maintenance.js';
 import { startResponse, type RunningResponse } from './response.js';
-import { VERSION } from './version.js';
+import { packageRoot, VERSION } from './version.js';
 
 /** The roles one process can play; `start` plays them all. */
 export type RoleName = 'api' | 'ingest' | 'worker';
@@ -205,6 +206,7 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
       // API tokens (Bearer) and console sessions (cookie), as buildApi composes them.
       auth: config.auth,
       passwords,
+      consoleDir: join(packageRoot(), 'dist', 'console'),
       ...(pipeline ? { ingest: { sink: pipeline, config: config.ingest.http } } : {}),
     });
     closers.push(() => app.close());

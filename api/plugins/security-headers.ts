@@ -28,6 +28,18 @@ export const CSP_DIRECTIVES: Readonly<Record<string, readonly string[]>> = Objec
   'form-action': ["'self'"],
 });
 
+/**
+ * The Content-Security-Policy of the console's pages and files (api/plugins/console.ts): the API's
+ * policy above but for one relaxation, `style-src 'unsafe-inline'`. Mantine (the console's
+ * component library) injects <style> elements at run time for its CSS variables and colour
+ * scheme, and sets style attributes on components; these cannot carry a nonce from a static
+ * index.html. Scripts stay 'self' only, so an injected <script> or inline handler still cannot
+ * run; inline styles alone cannot execute code. The JSON API keeps the strict policy.
+ */
+export const CONSOLE_CSP = Object.entries({ ...CSP_DIRECTIVES, 'style-src': ["'self'", "'unsafe-inline'"] })
+  .map(([name, values]) => `${name} ${values.join(' ')}`)
+  .join('; ');
+
 /** Options of {@link securityHeaders}. */
 export interface SecurityHeadersOptions {
   /** Clients use HTTPS through a proxy (`auth.secureTransport`): send HSTS. @defaultValue false */

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Programs the test suite runs as real senders and helpers: rsyslog (with its GnuTLS driver, for
-# syslog over TLS), logrotate (file tailer rotation), openssl (test certificates) and util-linux
-# `logger` (package bsdutils). Idempotent: installs only what is missing, and refreshes the apt
-# index only when something has to be installed. Debian/Ubuntu (apt-get); run as root.
+# syslog over TLS), logrotate (file tailer rotation), openssl (test certificates), util-linux
+# `logger` (package bsdutils) and Chromium (the console's end-to-end tests). Idempotent: installs
+# only what is missing, and refreshes the apt index only when something has to be installed.
+# Debian/Ubuntu (apt-get); run as root.
 #
 #   bash deploy/dev/test-tools.sh
 set -euo pipefail
@@ -26,6 +27,8 @@ command -v ip >/dev/null 2>&1 || [[ -x /usr/sbin/ip ]] || missing+=(iproute2)
 command -v slapd >/dev/null 2>&1 || [[ -x /usr/sbin/slapd ]] || missing+=(slapd)
 command -v ldapwhoami >/dev/null 2>&1 || missing+=(ldap-utils)
 command -v usermod >/dev/null 2>&1 || [[ -x /usr/sbin/usermod ]] || missing+=(passwd)
+# The console's end-to-end tests drive Debian's Chromium through playwright-core (no driver needed).
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "test tools: all present"

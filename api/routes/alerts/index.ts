@@ -11,6 +11,7 @@ import { requireRole } from '../../plugins/require-role.js';
 import { principalUserId } from '../users/principal.js';
 import { AlertOperations, type Actor } from './operations.js';
 import { alertsFilter } from './query.js';
+import { registerAlertStats } from './stats.js';
 import {
   AlertDetail,
   AlertEventsQuery,
@@ -93,6 +94,8 @@ export async function alertsRoutes(app: FastifyInstance, options: AlertsRouteOpt
       return { items: page.items.map(toAlertView), total: page.total, ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) };
     },
   );
+
+  registerAlertStats(app, () => options.cases, clock);
 
   app.get<{ Params: Static<typeof AlertIdParams> }>(
     '/api/v1/alerts/:id',

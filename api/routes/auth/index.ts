@@ -17,6 +17,8 @@ export interface AuthRouteOptions {
   readonly clock: Clock;
   /** `auth.secureTransport`: clients use HTTPS through a proxy. */
   readonly secureTransport: boolean;
+  /** `auth.oidc` is configured, so the console offers single sign-on. @defaultValue false */
+  readonly oidc?: boolean;
 }
 
 /** Every authenticated principal may see itself and sign out: all human roles (via viewer) and ingest. */
@@ -52,6 +54,15 @@ export const LoginResponse = Type.Object(
     user: SignedInUser,
     roles: Type.Array(RoleName),
     csrfToken: Type.String({ description: 'Send it in the x-csrf-token header of every POST, PUT, PATCH and DELETE made with the session cookie.' }),
+  },
+  { additionalProperties: false },
+);
+
+/** The body of GET /api/v1/auth/methods. */
+export const MethodsResponse = Type.Object(
+  {
+    password: Type.Boolean({ description: 'Local accounts sign in with POST /api/v1/auth/login.' }),
+    oidc: Type.Boolean({ description: 'Single sign-on through GET /api/v1/auth/oidc/login is configured.' }),
   },
   { additionalProperties: false },
 );
@@ -94,6 +105,8 @@ function noStore(reply: FastifyReply): void {
  *   during a lockout.
  * - POST logout: ends the request's session and clears the cookie (204); nothing for an API token.
  * - GET me: who the request is, and for a session its CSRF token and times.
+ * - GET methods (public): which ways of signing in the sign-in page offers (the OIDC route
+ *   itself cannot be probed without starting a flow).
  *
  * A login body must be JSON (Fastify answers 415 to anything else), which a cross-site form
  * cannot send, so the login itself cannot be forged from another site.
@@ -151,6 +164,15 @@ export async function authRoutes(app: FastifyInstance, options: AuthRouteOptions
       }
       return reply.code(204).send();
     },
+  );
+
+  app.get(
+    '/api/v1/auth/methods',
+    {
+      config: { public: true },
+      schema: { summary: 'The ways of signing in: local password, single sign-on', tags: ['auth'], response: { 200: MethodsResponse } },
+    },
+    async () => ({ password: true, oidc: options.oidc ?? false }),
   );
 
   app.get(

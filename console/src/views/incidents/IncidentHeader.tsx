@@ -1,0 +1,116 @@
+import { Alert, Badge, Button, Group, NativeSelect, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useState } from 'react';
+import { ErrorState } from '../../components/States';
+import { formatTime, words } from './format';
+import { SlaClocks, useNow } from './SlaClock';
+import { StatusControl } from './StatusControl';
+import { SEVERITIES, SEVERITY_COLORS, VERDICT_LABELS, type IncidentDetail, type Severity } from './types';
+import type { IncidentWriter } from './useIncidentWrite';
+
+/** Props of {@link IncidentHeader}. */
+export interface IncidentHeaderProps {
+  readonly incident: IncidentDetail;
+  readonly writer: IncidentWriter;
+  readonly canEdit: boolean;
+}
+
+/**
+ * Title, severity, status (with the verdict on close), assignee and the SLA clocks. Fields are
+ * editable for analysts and above; each edit is sent with the revision on screen, and a 412 says
+ * the incident was reloaded because someone else changed it.
+ */
+export function IncidentHeader({ incident, writer, canEdit }: IncidentHeaderProps) {
+  const now = useNow(1000);
+  // A draft belongs to the value it was typed over: when the server's value changes (a save or a
+  // reload after someone else's change), the new value shows instead of the stale draft.
+  const [titleDraft, setTitleDraft] = useState({ base: incident.title, text: incident.title });
+  const [assigneeDraft, setAssigneeDraft] = useState({ base: incident.assignee ?? '', text: incident.assignee ?? '' });
+  const title = titleDraft.base === incident.title ? titleDraft.text : incident.title;
+  const assignee = assigneeDraft.base === (incident.assignee ?? '') ? assigneeDraft.text : (incident.assignee ?? '');
+  const setTitle = (text: string) => setTitleDraft({ base: incident.title, text });
+  const setAssignee = (text: string) => setAssigneeDraft({ base: incident.assignee ?? '', text });
+  const disabled = !canEdit || writer.pending;
+
+  const patch = (body: Record<string, unknown>) => writer.write({ path: '', method: 'PATCH', body });
+
+  return (
+    <Stack gap="xs">
+      <Group justify="space-between" align="flex-start">
+        <Stack gap={2}>
+          <Title order={2}>{incident.title}</Title>
+          <Group gap="xs">
+            <Badge color={SEVERITY_COLORS[incident.severity]} variant="light">
+              {incident.severity}
+            </Badge>
+            <Text size="sm">{words(incident.status)}</Text>
+            {incident.verdict ? <Badge variant="outline">{VERDICT_LABELS[incident.verdict]}</Badge> : null}
+            {incident.mergedInto ? <Text size="sm" c="dimmed">merged into {incident.mergedInto}</Text> : null}
+            <Text size="xs" c="dimmed">
+              {incident.id} · opened {formatTime(incident.createdAt)} · updated {formatTime(incident.updatedAt)}
+            </Text>
+          </Group>
+        </Stack>
+        <SlaClocks sla={incident.sla} now={now} />
+      </Group>
+      {writer.conflict ? (
+        <Alert color="yellow" title="The incident changed" role="alert" withCloseButton closeButtonLabel="Dismiss" onClose={writer.dismiss}>
+          Someone else changed this incident since you opened it, so your change was not saved. It has been reloaded: check the new values and make your change again.
+        </Alert>
+      ) : null}
+      {writer.error ? <ErrorState error={writer.error} title="The change was refused" /> : null}
+      {canEdit ? (
+        <Group gap="xs" align="flex-end">
+          <form
+            onSubmit={(event) => {
+              event.preventDefault();
+              if (title.trim() && title !== incident.title) void patch({ title: title.trim() });
+            }}
+          >
+            <Group gap={4} align="flex-end">
+              <TextInput label="Title" size="xs" w={320} value={title} onChange={(e) => setTitle(e.currentTarget.value)} disabled={disabled} maxLength={512} />
+              <Button type="submit" variant="default" disabled={disabled || !title.trim() || title === incident.title}>
+                Save title
+              </Button>
+            </Group>
+          </form>
+          <NativeSelect
+            label="Severity"
+            size="xs"
+            w={130}
+            data={[...SEVERITIES]}
+            value={incident.severity}
+            onChange={(event) => {
+              const value = event.currentTarget.value as Severity;
+              if (value !== incident.severity) void patch({ severity: value });
+            }}
+            disabled={disabled}
+          />
+          <StatusControl
+            status={incident.status}
+            verdict={incident.verdict}
+            disabled={disabled}
+            onChange={(status, verdict) => writer.write({ path: '/status', body: { status, ...(verdict ? { verdict } : {}) } })}
+          />
+          <form
+            onSubmit={(event) => {
+              event.preventDefault();
+              const next = assignee.trim();
+              if (next !== (incident.assignee ?? '')) void patch({ assignee: next === '' ? null : next });
+            }}
+          >
+            <Group gap={4} align="flex-end">
+              <TextInput label="Assignee" placeholder="user id (empty: unassign)" size="xs" w={180} value={assignee} onChange={(e) => setAssignee(e.currentTarget.value)} disabled={disabled} />
+              <Button type="submit" variant="default" disabled={disabled || assignee.trim() === (incident.assignee ?? '')}>
+                Assign
+              </Button>
+            </Group>
+          </form>
+        </Group>
+      ) : (
+        <Text size="sm" c="dimmed">
+          Assignee: {incident.assignee ?? 'nobody'} · Read only: changing an incident needs the analyst role.
+        </Text>
+      )}
+    </Stack>
+  );
+}

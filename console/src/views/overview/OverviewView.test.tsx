@@ -1,0 +1,91 @@
+import { screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { renderView } from '../../test/render';
+import type { AlertStatsResponse } from './overviewApi';
+import { OverviewView } from './OverviewView';
+import { parseSourceCounters } from './overviewApi';
+
+const zero = { informational: 0, low: 0, medium: 0, high: 0, critical: 0 };
+const STATS: AlertStatsResponse = {
+  from: '2026-02-01T00:00:00.000Z',
+  to: '2026-02-02T00:00:00.000Z',
+  bucket: '15m',
+  buckets: [
+    { start: '2026-02-01T00:00:00.000Z', counts: { ...zero, high: 2 } },
+    { start: '2026-02-01T00:15:00.000Z', counts: { ...zero, low: 1 } },
+  ],
+  total: 3,
+  scanned: 3,
+  truncated: false,
+  topRules: [
+    { ruleId: 'ssh-brute-force', ruleTitle: 'SSH brute force', alerts: 2, matches: 40, severity: 'high' },
+    { ruleId: 'port-scan', ruleTitle: 'Port scan', alerts: 1, matches: 1, severity: 'low' },
+  ],
+  topSources: [{ ip: '203.0.113.7', alerts: 2, country: 'NL', lat: 52.4, lon: 4.9 }],
+  incidents: { open: 4 },
+};
+
+const METRICS = [
+  '# TYPE watchpost_source_received_total counter',
+  'watchpost_source_received_total{source="syslog-udp"} 120',
+  'watchpost_source_failed_total{source="syslog-udp"} 3',
+  'watchpost_source_dropped_total{source="syslog-udp",reason="queue_full"} 2',
+  'watchpost_source_dropped_total{source="syslog-udp",reason="too_large"} 1',
+].join('\n');
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+function mockApi(statsResponse: () => Response) {
+  const fetchMock = vi.fn(async (input: string) => {
+    const url = new URL(input, 'http://localhost');
+    if (url.pathname === '/api/v1/alerts/stats') return statsResponse();
+    if (url.pathname === '/api/v1/incidents') return json({ items: [{ id: 'inc-1' }, { id: 'inc-2' }], nextCursor: 'c2' });
+    if (url.pathname === '/metrics') return new Response(METRICS, { status: 200 });
+    if (url.pathname === '/api/v1/alerts') return json({ items: [], total: 0 });
+    return json({ error: 'not_found', message: `unexpected ${url.pathname}` }, 404);
+  });
+  vi.stubGlobal('fetch', fetchMock);
+  return fetchMock;
+}
+
+describe('OverviewView', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('renders the chart containers, the top rules, the counters and ingest health from the stats', async () => {
+    const fetchMock = mockApi(() => json(STATS));
+    renderView(<OverviewView />, '/?range=7d');
+    const rules = await screen.findByRole('table', { name: 'Top rules by alerts' });
+    const rows = within(rules).getAllByRole('row');
+    expect(rows[1]?.textContent).toContain('SSH brute force');
+    expect(within(rules).getByRole('link', { name: 'SSH brute force' }).getAttribute('href')).toBe('/alerts?rule=ssh-brute-force');
+    expect(screen.getByRole('img', { name: /Alerts per 15m bucket by severity/ })).toBeTruthy();
+    expect(screen.getByRole('img', { name: /latitude and longitude/ })).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'Open incidents: 4' })).toBeTruthy();
+    expect((await screen.findByRole('link', { name: 'SLA breaches (open incidents): 2+' })).getAttribute('href')).toContain('sla=breached');
+    const health = await screen.findByRole('table', { name: 'Ingest health per source' });
+    expect(within(health).getByText('syslog-udp')).toBeTruthy();
+    expect(within(health).getAllByRole('cell').map((c) => c.textContent)).toEqual(['syslog-udp', '…', '120', '3', '3']);
+    const statsCall = fetchMock.mock.calls.map(([u]) => new URL(u, 'http://localhost')).find((u) => u.pathname === '/api/v1/alerts/stats');
+    const span = Date.parse(statsCall?.searchParams.get('to') ?? '') - Date.parse(statsCall?.searchParams.get('from') ?? '');
+    expect(span).toBe(7 * 86_400_000);
+  });
+
+  it('shows the API error message and an empty state', async () => {
+    mockApi(() => json({ error: 'unavailable', message: 'this process has no case store' }, 503));
+    renderView(<OverviewView />);
+    expect((await screen.findAllByText('this process has no case store', {}, { timeout: 4000 })).length).toBeGreaterThan(0);
+  });
+
+  it('shows an empty state when no alert fired', async () => {
+    mockApi(() => json({ ...STATS, buckets: [], total: 0, scanned: 0, topRules: [], topSources: [] }));
+    renderView(<OverviewView />);
+    expect(await screen.findByRole('heading', { name: 'No alerts in this range' })).toBeTruthy();
+    expect(screen.getByRole('heading', { name: 'No rules fired in this range' })).toBeTruthy();
+  });
+
+  it('parses per-source counters, summing drops over reasons', () => {
+    expect(parseSourceCounters(METRICS)).toEqual([{ source: 'syslog-udp', received: 120, parsed: 0, failed: 3, dropped: 3 }]);
+  });
+});

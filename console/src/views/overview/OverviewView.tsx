@@ -1,0 +1,173 @@
+import { Anchor, Group, Paper, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Chart } from '../../components/Chart';
+import { PageHeader } from '../../components/PageHeader';
+import { EmptyState, ErrorState, LoadingState, QueryView } from '../../components/States';
+import { IngestHealth } from './IngestHealth';
+import { fetchSlaBreaches, fetchStats, OPEN_INCIDENT_STATUSES, RANGES, type AlertStatsResponse, type Range } from './overviewApi';
+import { severityBarsOption, sourceScatterOption } from './overviewCharts';
+
+const OPEN_QUERY = OPEN_INCIDENT_STATUSES.map((s) => `status=${s}`).join('&');
+
+function Counter({ label, value, to, alert }: { readonly label: string; readonly value: number | string | undefined; readonly to: string; readonly alert?: boolean }) {
+  return (
+    <Paper withBorder p="sm">
+      <Text size="xs" c="dimmed">
+        {label}
+      </Text>
+      <Anchor component={Link} to={to} fz={26} fw={600} c={alert && value !== undefined && value !== 0 && value !== '0' ? 'red' : undefined} aria-label={`${label}: ${value ?? 'unknown'}`}>
+        {value ?? '—'}
+      </Anchor>
+    </Paper>
+  );
+}
+
+function TopRules({ stats }: { readonly stats: AlertStatsResponse }) {
+  if (stats.topRules.length === 0) return <EmptyState title="No rules fired in this range" />;
+  return (
+    <Table aria-label="Top rules by alerts" striped>
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>Rule</Table.Th>
+          <Table.Th ta="right">Alerts</Table.Th>
+          <Table.Th ta="right">Matches</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {stats.topRules.map((rule) => (
+          <Table.Tr key={rule.ruleId}>
+            <Table.Td>
+              <Anchor component={Link} to={`/alerts?rule=${encodeURIComponent(rule.ruleId)}`} size="sm">
+                {rule.ruleTitle}
+              </Anchor>
+            </Table.Td>
+            <Table.Td ta="right">{rule.alerts}</Table.Td>
+            <Table.Td ta="right">{rule.matches}</Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+function TopSources({ stats }: { readonly stats: AlertStatsResponse }) {
+  const option = useMemo(() => sourceScatterOption(stats), [stats]);
+  if (stats.topSources.length === 0) return <EmptyState title="No source addresses in this range" />;
+  const located = stats.topSources.some((s) => s.lat !== undefined);
+  return (
+    <Stack gap="xs">
+      <Table aria-label="Top source addresses by alerts" striped>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Source address</Table.Th>
+            <Table.Th>Country</Table.Th>
+            <Table.Th ta="right">Alerts</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {stats.topSources.map((source) => (
+            <Table.Tr key={source.ip}>
+              <Table.Td ff="monospace">
+                <Anchor component={Link} to={`/alerts?entity=${encodeURIComponent(`source.ip=${source.ip}`)}`} size="sm">
+                  {source.ip}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>{source.country ?? '—'}</Table.Td>
+              <Table.Td ta="right">{source.alerts}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      {located ? (
+        <Chart option={option} label="Top source addresses by latitude and longitude" height={200} />
+      ) : (
+        <Text size="xs" c="dimmed">
+          No coordinates: the alerts carry no source.geo entities (GeoIP is on the events).
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
+/** The overview (`/`): alerts by severity over time, top rules and sources, incidents, ingest health. */
+export function OverviewView() {
+  const [params, setParams] = useSearchParams();
+  const navigate = useNavigate();
+  const range: Range = (Object.keys(RANGES) as Range[]).find((r) => r === params.get('range')) ?? '24h';
+  const stats = useQuery({ queryKey: ['alert-stats', range], queryFn: () => fetchStats(range, Date.now()), refetchInterval: 60_000 });
+  const breaches = useQuery({ queryKey: ['incidents', 'sla-breached-count'], queryFn: fetchSlaBreaches, refetchInterval: 60_000 });
+  const barsOption = useMemo(() => (stats.data ? severityBarsOption(stats.data) : undefined), [stats.data]);
+
+  return (
+    <Stack p="md" gap="sm">
+      <PageHeader
+        title="Overview"
+        actions={
+          <SegmentedControl
+            size="xs"
+            aria-label="Time range"
+            value={range}
+            onChange={(value) => setParams((prev) => ({ ...Object.fromEntries(prev), range: value }))}
+            data={Object.keys(RANGES)}
+          />
+        }
+      />
+      <SimpleGrid cols={4} spacing="sm">
+        <Counter label="Alerts in range" value={stats.data?.total} to={`/alerts`} />
+        <Counter label="Open incidents" value={stats.data?.incidents.open} to={`/incidents?${OPEN_QUERY}`} />
+        <Counter label="SLA breaches (open incidents)" value={breaches.data ? `${breaches.data.count}${breaches.data.more ? '+' : ''}` : undefined} to={`/incidents?${OPEN_QUERY}&sla=breached`} alert />
+        <Paper withBorder p="sm">
+          <Text size="xs" c="dimmed">
+            Figures cover
+          </Text>
+          <Text size="sm">
+            {stats.data ? `${stats.data.scanned} newest alerts${stats.data.truncated ? ` of ${stats.data.total} (capped)` : ''}` : '—'}
+          </Text>
+          {breaches.isError ? <Text size="xs" c="red">SLA count: {breaches.error.message}</Text> : null}
+        </Paper>
+      </SimpleGrid>
+      <Paper withBorder p="sm">
+        <Title order={2} size="h5" mb={4}>
+          Alerts over time by severity
+        </Title>
+        <QueryView query={stats} loadingLabel="Loading alert figures…" empty={(data) => data.total === 0 && <EmptyState title="No alerts in this range">Nothing fired in the last {range}.</EmptyState>}>
+          {() =>
+            barsOption ? (
+              <Chart
+                option={barsOption}
+                label={`Alerts per ${stats.data?.bucket ?? ''} bucket by severity`}
+                onItemClick={(item) => {
+                  if (item.seriesName) void navigate(`/alerts?severity=${encodeURIComponent(item.seriesName)}`);
+                }}
+              />
+            ) : null
+          }
+        </QueryView>
+      </Paper>
+      <SimpleGrid cols={2} spacing="sm">
+        <Paper withBorder p="sm">
+          <Title order={2} size="h5" mb={4}>
+            Top rules
+          </Title>
+          {stats.isPending ? <LoadingState /> : stats.isError ? <ErrorState error={stats.error} /> : <TopRules stats={stats.data} />}
+        </Paper>
+        <Paper withBorder p="sm">
+          <Title order={2} size="h5" mb={4}>
+            Top sources
+          </Title>
+          {stats.isPending ? <LoadingState /> : stats.isError ? <ErrorState error={stats.error} /> : <TopSources stats={stats.data} />}
+        </Paper>
+      </SimpleGrid>
+      <Paper withBorder p="sm">
+        <Group justify="space-between" mb={4}>
+          <Title order={2} size="h5">
+            Ingest health
+          </Title>
+        </Group>
+        <IngestHealth />
+      </Paper>
+    </Stack>
+  );
+}

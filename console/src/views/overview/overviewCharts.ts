@@ -1,0 +1,53 @@
+import type { EChartsCoreOption } from 'echarts/core';
+import { SEVERITY_COLOURS, type AlertStatsResponse, type Severity } from './overviewApi';
+
+const SEVERITIES = Object.keys(SEVERITY_COLOURS) as Severity[];
+
+function label(iso: string, bucket: string): string {
+  const date = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const day = `${date.getMonth() + 1}-${pad(date.getDate())}`;
+  return bucket === '1d' ? day : `${day} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** Stacked bars: alerts per bucket by severity, most severe on top. */
+export function severityBarsOption(stats: AlertStatsResponse): EChartsCoreOption {
+  return {
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+    legend: { top: 0, itemWidth: 10, itemHeight: 10, textStyle: { fontSize: 11 } },
+    grid: { left: 36, right: 8, top: 28, bottom: 24 },
+    xAxis: { type: 'category', data: stats.buckets.map((b) => label(b.start, stats.bucket)), axisLabel: { fontSize: 10 } },
+    yAxis: { type: 'value', minInterval: 1, axisLabel: { fontSize: 10 } },
+    series: SEVERITIES.map((severity) => ({
+      name: severity,
+      type: 'bar',
+      stack: 'alerts',
+      itemStyle: { color: SEVERITY_COLOURS[severity] },
+      emphasis: { focus: 'series' },
+      data: stats.buckets.map((b) => b.counts[severity]),
+    })),
+  };
+}
+
+/**
+ * Sources with coordinates on a plain equirectangular grid (longitude × latitude, no basemap:
+ * echarts ships no world geometry and the console downloads none).
+ */
+export function sourceScatterOption(stats: AlertStatsResponse): EChartsCoreOption {
+  const located = stats.topSources.filter((s) => s.lat !== undefined && s.lon !== undefined);
+  const most = Math.max(1, ...located.map((s) => s.alerts));
+  return {
+    tooltip: { trigger: 'item', formatter: (p: { data: [number, number, number, string] }) => `${p.data[3]}: ${p.data[2]} alerts` },
+    grid: { left: 36, right: 8, top: 8, bottom: 24 },
+    xAxis: { type: 'value', min: -180, max: 180, interval: 60, name: 'lon', nameGap: 4, axisLabel: { fontSize: 10 }, splitLine: { lineStyle: { opacity: 0.3 } } },
+    yAxis: { type: 'value', min: -90, max: 90, interval: 30, name: 'lat', nameGap: 4, axisLabel: { fontSize: 10 }, splitLine: { lineStyle: { opacity: 0.3 } } },
+    series: [
+      {
+        type: 'scatter',
+        data: located.map((s) => [s.lon, s.lat, s.alerts, s.ip]),
+        symbolSize: (value: [number, number, number]) => 6 + 18 * Math.sqrt(value[2] / most),
+        itemStyle: { color: SEVERITY_COLOURS.high, opacity: 0.8 },
+      },
+    ],
+  };
+}

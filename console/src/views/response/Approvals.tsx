@@ -1,0 +1,100 @@
+import { Badge, Button, Code, Group, Stack, Table, Text } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { EmptyState, ErrorState, QueryView } from '../../components/States';
+import { ReasonDialog } from './ReasonDialog';
+import { approveRun, currentStep, fetchRuns, rejectRun, type Run } from './responseApi';
+
+function ApprovalRow({ run }: { readonly run: Run }) {
+  const client = useQueryClient();
+  const step = currentStep(run);
+  const [rejecting, setRejecting] = useState(false);
+  const refresh = () => client.invalidateQueries({ queryKey: ['runs'] });
+  const approve = useMutation({ mutationFn: () => approveRun(run, step?.id), onSuccess: refresh });
+  const reject = useMutation({
+    mutationFn: (reason: string) => rejectRun(run, step?.id, reason),
+    onSuccess: () => {
+      setRejecting(false);
+      void refresh();
+    },
+  });
+  return (
+    <Table.Tr>
+      <Table.Td>
+        <Text size="sm" fw={500}>
+          {run.playbookId}
+        </Text>
+        <Text size="xs" c="dimmed">
+          {run.id} · requested by {run.requestedBy ?? 'automation'}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <Code>{step?.action ?? '—'}</Code>
+        {step?.dryRun ? <Badge size="xs" ml={4}>dry run</Badge> : null}
+      </Table.Td>
+      <Table.Td>
+        <Code block fz="xs" style={{ maxWidth: 360, maxHeight: 96, overflow: 'auto' }}>
+          {JSON.stringify(step?.input ?? {}, null, 1)}
+        </Code>
+      </Table.Td>
+      <Table.Td>
+        <Group gap={4}>
+          {(step?.approvalReasons ?? []).map((reason) => (
+            <Badge key={reason} size="xs" color="orange" variant="light">
+              {reason}
+            </Badge>
+          ))}
+        </Group>
+      </Table.Td>
+      <Table.Td>
+        <Stack gap={4}>
+          <Group gap={4} wrap="nowrap">
+            <Button color="green" loading={approve.isPending} onClick={() => approve.mutate()} aria-label={`Approve ${run.playbookId} step ${step?.id ?? ''}`}>
+              Approve
+            </Button>
+            <Button color="red" variant="light" onClick={() => setRejecting(true)} aria-label={`Reject ${run.playbookId} step ${step?.id ?? ''}`}>
+              Reject
+            </Button>
+          </Group>
+          {approve.isError ? <ErrorState error={approve.error} title="Approval refused" /> : null}
+        </Stack>
+        <ReasonDialog
+          title={`Reject ${run.playbookId}: ${step?.action ?? ''}`}
+          confirm="Reject"
+          opened={rejecting}
+          pending={reject.isPending}
+          error={reject.error}
+          onClose={() => setRejecting(false)}
+          onConfirm={(reason) => reject.mutate(reason)}
+        />
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
+/** Runs waiting at a step a person must approve (approvers; the requester may not decide: 403). */
+export function Approvals() {
+  const runs = useQuery({ queryKey: ['runs', 'pending_approval'], queryFn: () => fetchRuns('pending_approval'), refetchInterval: 15_000 });
+  return (
+    <QueryView query={runs} loadingLabel="Loading pending approvals…" empty={(page) => page.items.length === 0 && <EmptyState title="No approvals pending">Runs that wait for a person show here.</EmptyState>}>
+      {(page) => (
+        <Table aria-label="Pending approvals" verticalSpacing={6}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Playbook</Table.Th>
+              <Table.Th>Step</Table.Th>
+              <Table.Th>Input</Table.Th>
+              <Table.Th>Why approval</Table.Th>
+              <Table.Th>Decision</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {page.items.map((run) => (
+              <ApprovalRow key={run.id} run={run} />
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </QueryView>
+  );
+}

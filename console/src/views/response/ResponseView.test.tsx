@@ -1,0 +1,106 @@
+import { act, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { renderView } from '../../test/render';
+import type { Block, Run } from './responseApi';
+import { ResponseView } from './ResponseView';
+
+const PENDING: Run = {
+  id: 'run-1',
+  playbookId: 'block-ssh-brute-force',
+  trigger: { alertId: 'al-1' },
+  status: 'pending_approval',
+  currentStep: 0,
+  steps: [
+    {
+      id: 'block',
+      action: 'block-ip',
+      status: 'pending_approval',
+      dryRun: false,
+      attempts: 0,
+      input: { ip: '10.0.0.5', ttl: '1h' },
+      drivers: ['nftables'],
+      approval: 'required',
+      approvalReasons: ['internal-address'],
+    },
+  ],
+  requestedBy: 'ana',
+  createdAt: '2026-02-01T10:00:00.000Z',
+  updatedAt: '2026-02-01T10:00:00.000Z',
+};
+
+const BLOCK: Block = {
+  id: 'nftables:203.0.113.7',
+  kind: 'ip',
+  target: '203.0.113.7',
+  driver: 'nftables',
+  state: 'active',
+  reason: 'SSH brute force',
+  createdBy: 'playbook:block-ssh-brute-force',
+  offense: 1,
+  createdAt: '2026-02-01T10:00:00.000Z',
+  expiresAt: '2026-02-01T11:00:00.000Z',
+  secondsLeft: 125,
+};
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+function mockApi(approve: () => Response = () => json({ ...PENDING, status: 'queued' })) {
+  const fetchMock = vi.fn(async (input: string, _init?: RequestInit) => {
+    const url = new URL(input, 'http://localhost');
+    if (url.pathname === '/api/v1/runs' && url.searchParams.get('status') === 'pending_approval') return json({ items: [PENDING], total: 1 });
+    if (url.pathname === '/api/v1/runs') return json({ items: [PENDING], total: 1 });
+    if (url.pathname === '/api/v1/runs/run-1/approve') return approve();
+    if (url.pathname === '/api/v1/blocks' && url.searchParams.get('kind') === 'ip') return json({ items: [BLOCK], total: 1 });
+    if (url.pathname === '/api/v1/blocks') return json({ items: [], total: 0 });
+    if (url.pathname === '/api/v1/response/breaker') return json({ id: 'breaker', state: 'open', reason: '20 blocks in 5 minutes' });
+    return json({ error: 'not_found', message: `unexpected ${url.pathname}` }, 404);
+  });
+  vi.stubGlobal('fetch', fetchMock);
+  return fetchMock;
+}
+
+describe('ResponseView', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+
+  it('approves the step a run waits at with a POST naming the step', async () => {
+    const fetchMock = mockApi();
+    renderView(<ResponseView />);
+    const table = await screen.findByRole('table', { name: 'Pending approvals' });
+    expect(within(table).getByText('internal-address')).toBeTruthy();
+    await userEvent.setup().click(within(table).getByRole('button', { name: /Approve block-ssh-brute-force/ }));
+    await vi.waitFor(() => {
+      const call = fetchMock.mock.calls.find(([u]) => String(u).startsWith('/api/v1/runs/run-1/approve'));
+      expect(call?.[0]).toBe('/api/v1/runs/run-1/approve?step=block');
+      expect(call?.[1]?.method).toBe('POST');
+    });
+  });
+
+  it('shows the API message when the requester tries to approve their own run (403)', async () => {
+    mockApi(() => json({ error: 'forbidden', code: 'WATCHPOST_ERR_RUN_SELF_APPROVAL', message: 'ana requested run run-1 and may not decide it' }, 403));
+    renderView(<ResponseView />);
+    const table = await screen.findByRole('table', { name: 'Pending approvals' });
+    await userEvent.setup().click(within(table).getByRole('button', { name: /Approve block-ssh-brute-force/ }));
+    expect(await screen.findByText('ana requested run run-1 and may not decide it')).toBeTruthy();
+    expect(screen.getByText('WATCHPOST_ERR_RUN_SELF_APPROVAL')).toBeTruthy();
+  });
+
+  it("counts a block's time left down every second and shows the open breaker", async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    mockApi();
+    renderView(<ResponseView />);
+    const blocks = await screen.findByRole('table', { name: 'Active blocks' });
+    expect(within(blocks).getByText('2m 05s')).toBeTruthy();
+    act(() => {
+      vi.advanceTimersByTime(3000);
+    });
+    expect(within(blocks).getByText('2m 02s')).toBeTruthy();
+    expect(screen.getByText(/Circuit breaker open/)).toBeTruthy();
+    expect(await screen.findByRole('heading', { name: 'No disabled accounts' })).toBeTruthy();
+  });
+});

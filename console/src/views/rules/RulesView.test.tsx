@@ -1,0 +1,108 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { renderView } from '../../test/render';
+import type { RuleSummary } from './rulesApi';
+import { RulesView } from './RulesView';
+
+const RULES: RuleSummary[] = [
+  {
+    key: 'ssh-brute-force',
+    id: 'ssh-brute-force',
+    title: 'SSH brute force',
+    level: 'high',
+    author: 'Watchpost',
+    tags: ['attack.credential_access', 'attack.t1110'],
+    kind: 'correlation',
+    origin: 'shipped',
+    enabled: true,
+    active: true,
+  },
+  {
+    key: 'port-scan',
+    id: 'port-scan',
+    title: 'Port scan',
+    level: 'low',
+    author: 'Watchpost',
+    tags: ['attack.discovery'],
+    kind: 'detection',
+    origin: 'shipped',
+    enabled: false,
+    active: false,
+  },
+];
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+function mockApi() {
+  const fetchMock = vi.fn(async (input: string, init?: RequestInit) => {
+    const url = new URL(input, 'http://localhost');
+    if (url.pathname === '/api/v1/rules') return json({ items: RULES, total: RULES.length });
+    if (url.pathname === '/api/v1/rules/test') {
+      const body = JSON.parse(init?.body as string) as { yaml: string };
+      if (body.yaml.includes('nosuchmodifier')) {
+        return json(
+          {
+            error: 'bad_request',
+            code: 'WATCHPOST_ERR_RULE_INVALID',
+            message: 'test/rule.yml:13:9: error unknown-modifier',
+            problems: [{ message: 'error unknown-modifier: nosuchmodifier is not a Sigma modifier', location: { file: 'test/rule.yml', line: 13, col: 9 } }],
+          },
+          400,
+        );
+      }
+      return json({ rules: ['x'], events: [{ index: 0, logsources: [], matches: [] }], correlations: [], problems: [] });
+    }
+    if (/^\/api\/v1\/rules\/[^/]+\/(enable|disable)$/.test(url.pathname)) return json({ key: 'port-scan', enabled: true, updatedBy: 'ana', updatedAt: '2026-02-01T10:00:00Z', note: 'x' });
+    return json({ error: 'not_found', message: `unexpected ${url.pathname}` }, 404);
+  });
+  vi.stubGlobal('fetch', fetchMock);
+  return fetchMock;
+}
+
+describe('RulesView', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('lists rules, filters by the URL, and counts coverage per tactic from enabled rules', async () => {
+    mockApi();
+    renderView(<RulesView />, '/rules?q=port');
+    const table = await screen.findByRole('table', { name: 'Rules' });
+    expect(within(table).getByText('Port scan')).toBeTruthy();
+    expect(within(table).queryByText('SSH brute force')).toBeNull();
+    const strip = screen.getByRole('list', { name: 'Enabled rules per ATT&CK tactic' });
+    expect(within(strip).getByRole('listitem', { name: 'credential access: 1' })).toBeTruthy();
+    // Port scan is disabled: discovery has no enabled rule.
+    expect(within(strip).getByRole('listitem', { name: 'discovery: 0' })).toBeTruthy();
+  });
+
+  it('enables a rule with a reason through POST /rules/{key}/enable', async () => {
+    const fetchMock = mockApi();
+    const user = userEvent.setup();
+    renderView(<RulesView />, '/rules');
+    await user.click(await screen.findByRole('switch', { name: 'Enable Port scan' }));
+    await user.type(await screen.findByLabelText(/Reason/), 'needed for the audit');
+    await user.click(screen.getByRole('button', { name: 'Enable' }));
+    await vi.waitFor(() => {
+      const call = fetchMock.mock.calls.find(([u]) => String(u) === '/api/v1/rules/port-scan/enable');
+      expect(call?.[1]?.method).toBe('POST');
+      expect(JSON.parse(call?.[1]?.body as string)).toEqual({ reason: 'needed for the audit' });
+    });
+  });
+
+  it('shows a validation problem at line:col from a 400 of the test route', async () => {
+    mockApi();
+    renderView(<RulesView />, '/rules');
+    const editor = await screen.findByRole('textbox', { name: 'Rule YAML' });
+    await vi.waitFor(() => expect(screen.getByText('valid')).toBeTruthy(), { timeout: 3000 });
+    const user = userEvent.setup();
+    await user.clear(editor);
+    await user.click(editor);
+    await user.paste('title: x\ndetection:\n    selection:\n        user.name|nosuchmodifier: root\n    condition: selection\n');
+    const problems = await screen.findByRole('list', { name: 'Problems' }, { timeout: 3000 });
+    expect(within(problems).getByText('13:9')).toBeTruthy();
+    expect(within(problems).getByText(/nosuchmodifier is not a Sigma modifier/)).toBeTruthy();
+    expect(screen.getByText('1 problem(s)')).toBeTruthy();
+  });
+});
