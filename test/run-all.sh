@@ -39,9 +39,10 @@ eval "$(bash deploy/dev/services.sh env)"
 ES8_URL="http://127.0.0.1:$ES8_PORT"
 echo "WATCHPOST_TEST_ES_URL=$WATCHPOST_TEST_ES_URL WATCHPOST_TEST_REDIS_URL=$WATCHPOST_TEST_REDIS_URL (and $ES8_URL for $ES8_VERSION)"
 
-step 2 "type check (tsc --noEmit, server and console)"
+step 2 "type check (server and console) and build (dist/, dist/console: the CLI and browser tests run the build)"
 npx --no-install tsc -p tsconfig.json --noEmit
 npx --no-install tsc -p console/tsconfig.json
+npm run -s build -- --logLevel warn
 
 step 3 "lint (eslint)"
 npx --no-install eslint .

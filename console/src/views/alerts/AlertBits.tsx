@@ -12,7 +12,7 @@ const SEVERITY_COLOR: Record<Severity, string> = {
 /** The severity as colour and text (never colour alone). */
 export function SeverityBadge({ severity }: { readonly severity: Severity }) {
   return (
-    <Badge color={SEVERITY_COLOR[severity]} variant="light" size="sm" radius="sm" styles={{ label: { textTransform: 'none' } }}>
+    <Badge component="span" color={SEVERITY_COLOR[severity]} variant="light" size="sm" radius="sm" styles={{ label: { textTransform: 'none' } }}>
       {severity}
     </Badge>
   );

@@ -25,17 +25,19 @@ export interface AlertTableProps {
   onSort: (sort: AlertSort) => void;
 }
 
-const COLUMNS: readonly { key: string; label: string; width: number | string; sort?: AlertSort }[] = [
+// Fixed widths (px) for all but the rule title, which takes the rest: about 220 px at 1280 px wide,
+// more on wider screens. Entities and assignee are cut with an ellipsis (the full text on hover).
+const COLUMNS: readonly { key: string; label: string; width?: number; sort?: AlertSort }[] = [
   { key: 'select', label: 'Select', width: 36 },
-  { key: 'severity', label: 'Severity', width: 110, sort: 'riskScore' },
-  { key: 'rule', label: 'Rule', width: 'auto' },
-  { key: 'entities', label: 'Entities', width: '26%' },
-  { key: 'count', label: 'Count', width: 70, sort: 'count' },
-  { key: 'firstSeen', label: 'First seen', width: 100, sort: 'firstSeen' },
-  { key: 'lastSeen', label: 'Last seen', width: 100, sort: 'lastSeen' },
-  { key: 'status', label: 'Status', width: 110 },
-  { key: 'assignee', label: 'Assignee', width: 110 },
-  { key: 'incident', label: 'Incident', width: 110 },
+  { key: 'severity', label: 'Severity', width: 112, sort: 'riskScore' },
+  { key: 'rule', label: 'Rule' },
+  { key: 'entities', label: 'Entities', width: 150 },
+  { key: 'count', label: 'Count', width: 64, sort: 'count' },
+  { key: 'firstSeen', label: 'First seen', width: 96, sort: 'firstSeen' },
+  { key: 'lastSeen', label: 'Last seen', width: 104, sort: 'lastSeen' },
+  { key: 'status', label: 'Status', width: 116 },
+  { key: 'assignee', label: 'Assignee', width: 96 },
+  { key: 'incident', label: 'Incident', width: 80 },
 ];
 
 function entityText(alert: AlertView): string {
@@ -55,7 +57,7 @@ export function AlertTable(props: AlertTableProps) {
 
   return (
     <div ref={scrollRef} className={classes.scroller} data-testid="alert-scroller">
-      <Table stickyHeader className={classes.table} aria-rowcount={rows.length + 1}>
+      <Table stickyHeader horizontalSpacing={8} className={classes.table} aria-rowcount={rows.length + 1}>
         <caption>
           <VisuallyHidden>{props.caption}</VisuallyHidden>
         </caption>
@@ -64,6 +66,7 @@ export function AlertTable(props: AlertTableProps) {
             {COLUMNS.map((column) => (
               <Table.Th
                 key={column.key}
+                className={classes.head}
                 style={{ width: column.width }}
                 aria-sort={column.sort && column.sort === props.sort ? (props.order === 'asc' ? 'ascending' : 'descending') : undefined}
               >
@@ -138,12 +141,20 @@ export function AlertTable(props: AlertTableProps) {
                 <Table.Td>
                   <TimeAgo iso={alert.lastSeen} />
                 </Table.Td>
-                <Table.Td>{STATUS_LABEL[alert.status]}</Table.Td>
-                <Table.Td className={classes.cell}>{alert.assignee ?? '—'}</Table.Td>
+                <Table.Td className={classes.cell}>{STATUS_LABEL[alert.status]}</Table.Td>
+                <Table.Td className={classes.cell} title={alert.assignee}>
+                  {alert.assignee ?? '—'}
+                </Table.Td>
                 <Table.Td className={classes.cell}>
                   {alert.incidentId ? (
-                    <Anchor component={Link} to={`/incidents/${encodeURIComponent(alert.incidentId)}`} size="sm">
-                      {alert.incidentId}
+                    <Anchor
+                      component={Link}
+                      to={`/incidents/${encodeURIComponent(alert.incidentId)}`}
+                      size="sm"
+                      title={`Incident ${alert.incidentId}`}
+                      aria-label={`Incident ${alert.incidentId}`}
+                    >
+                      Incident
                     </Anchor>
                   ) : (
                     '—'

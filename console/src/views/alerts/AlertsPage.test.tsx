@@ -185,9 +185,14 @@ describe('AlertsPage', () => {
   });
 
   it('keeps the focused row when a live alert arrives, and updates changed alerts in place', async () => {
-    serve(Array.from({ length: 5 }, (_, i) => makeAlert(i)));
+    serve(Array.from({ length: 5 }, (_, i) => makeAlert(i, i === 1 ? { incidentId: 'inc-7f3a9c' } : {})));
     renderQueue();
     await screen.findByText('SSH brute force 0');
+    expect(screen.getByText('5 matching · 5 loaded')).toBeTruthy();
+    // The incident column names the incident briefly; the id is in the link's name and title.
+    const incident = within(bodyRows()[1]!).getByRole('link', { name: 'Incident inc-7f3a9c' });
+    expect(incident.textContent).toBe('Incident');
+    expect(incident.getAttribute('href')).toBe('/incidents/inc-7f3a9c');
     const user = userEvent.setup();
     await user.keyboard('jj');
     expect(focusedRow()?.getAttribute('data-alert-id')).toBe('al-2');
@@ -208,6 +213,8 @@ describe('AlertsPage', () => {
 
     await user.click(screen.getByRole('button', { name: 'Show it' }));
     expect(bodyRows()[0]!.getAttribute('data-alert-id')).toBe('al-new');
+    // A live alert shown counts among the matching ones, not only the loaded ones.
+    expect(screen.getByText('6 matching · 6 loaded')).toBeTruthy();
     expect(focusedRow()?.getAttribute('data-alert-id')).toBe('al-2');
     await user.keyboard('j');
     expect(focusedRow()?.getAttribute('data-alert-id')).toBe('al-3');

@@ -63,7 +63,8 @@ export function useAlertQueue(filters: AlertFilters, me: string | undefined, sea
     staleTime: Infinity,
   });
 
-  const rows = useMemo(() => {
+  // `live`: the shown live alerts the server's pages do not hold, so they count on top of its total.
+  const { rows, live } = useMemo(() => {
     const seen = new Set<string>();
     const out: AlertView[] = [];
     const add = (alert: AlertView): void => {
@@ -71,9 +72,11 @@ export function useAlertQueue(filters: AlertFilters, me: string | undefined, sea
       seen.add(alert.id);
       out.push(newer(alert, overlay.get(alert.id)));
     };
+    const pages = result.data?.pages ?? [];
+    const fromServer = new Set(pages.flatMap((page) => page.items.map((item) => item.id)));
     inserted.forEach(add);
-    for (const page of result.data?.pages ?? []) page.items.forEach(add);
-    return out;
+    for (const page of pages) page.items.forEach(add);
+    return { rows: out, live: new Set(inserted.map((alert) => alert.id).filter((id) => !fromServer.has(id))).size };
   }, [result.data, inserted, overlay]);
 
   const ids = useRef(new Set<string>());
@@ -131,7 +134,8 @@ export function useAlertQueue(filters: AlertFilters, me: string | undefined, sea
   const loaded = result.data?.pages.length ?? 0;
   return {
     rows,
-    total: result.data?.pages[0]?.total,
+    // The count the server gave when the queue loaded, plus the live alerts shown since.
+    total: result.data?.pages[0] === undefined ? undefined : result.data.pages[0].total + live,
     isPending: result.isPending,
     error: result.error,
     hasMore: hasNextPage,

@@ -37,7 +37,9 @@ export function IncidentHeader({ incident, writer, canEdit }: IncidentHeaderProp
     <Stack gap="xs">
       <Group justify="space-between" align="flex-start">
         <Stack gap={2}>
-          <Title order={2}>{incident.title}</Title>
+          <Title order={1} size="h3">
+            {incident.title}
+          </Title>
           <Group gap="xs">
             <Badge color={SEVERITY_COLORS[incident.severity]} variant="light">
               {incident.severity}

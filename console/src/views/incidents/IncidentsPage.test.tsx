@@ -30,9 +30,11 @@ describe('IncidentsPage', () => {
     const breachedRow = rows.find((row) => row.textContent?.includes('Malware on host web-01'));
     const calmRow = rows.find((row) => row.textContent?.includes('SSH brute force'));
     expect(within(breachedRow as HTMLElement).getByLabelText('SLA breached')).toBeTruthy();
-    expect(breachedRow?.textContent).toMatch(/Ack breached/);
+    expect(breachedRow?.textContent).toMatch(/Ack late \d/);
+    expect(within(breachedRow as HTMLElement).getByLabelText(/^Acknowledge SLA: breached .* ago/)).toBeTruthy();
     expect(within(calmRow as HTMLElement).queryByLabelText('SLA breached')).toBeNull();
-    expect(calmRow?.textContent).toMatch(/Resolve .* left/);
+    expect(calmRow?.textContent).toMatch(/Resolve \d+[dhms]/);
+    expect(within(calmRow as HTMLElement).getByLabelText(/^Resolve SLA: .* left/)).toBeTruthy();
     // The filters of the URL go to the API.
     const url = String(fetchMock.mock.calls[0]?.[0]);
     expect(url).toContain('status=new');

@@ -1,7 +1,8 @@
-import { Anchor, Badge, Button, Group, MultiSelect, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, MultiSelect, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { api } from '../../api/client';
+import { PageHeader } from '../../components/PageHeader';
 import { EmptyState, ErrorState, LoadingState } from '../../components/States';
 import { formatTime, words } from './format';
 import { SlaClocks, useNow } from './SlaClock';
@@ -9,6 +10,7 @@ import { SEVERITIES, SEVERITY_COLORS, STATUSES, type IncidentPage } from './type
 import { incidentKeys } from './useIncidentWrite';
 
 const PAGE_SIZE = 50;
+const ELLIPSIS = { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } as const;
 const SLA_FILTERS = [
   { value: 'breached', label: 'SLA breached' },
   { value: 'warning', label: 'SLA warning' },
@@ -73,17 +75,14 @@ export function IncidentsPage() {
 
   return (
     <Stack gap="sm">
-      <Group justify="space-between">
-        <Title order={2}>Incidents</Title>
-        {total !== undefined ? <Text size="sm" c="dimmed">{total} in all</Text> : null}
-      </Group>
+      <PageHeader title="Incidents" description={total !== undefined ? `${total.toLocaleString()} in all` : undefined} />
       <Group gap="xs" align="flex-end" role="search" aria-label="Incident filters">
-        <MultiSelect label="Status" data={STATUSES.map((s) => ({ value: s, label: s }))} value={filters.status} onChange={(v) => setFilter('status', v)} w={260} clearable size="xs" />
-        <MultiSelect label="Severity" data={[...SEVERITIES]} value={filters.severity} onChange={(v) => setFilter('severity', v)} w={240} clearable size="xs" />
-        <TextInput label="Assignee" value={filters.assignee} onChange={(e) => setFilter('assignee', e.currentTarget.value)} w={140} size="xs" />
-        <TextInput label="Entity" placeholder="IP, user, host" value={filters.entity} onChange={(e) => setFilter('entity', e.currentTarget.value)} w={160} size="xs" />
-        <Select label="SLA" data={SLA_FILTERS} value={filters.sla || null} onChange={(v) => setFilter('sla', v ?? '')} clearable w={140} size="xs" />
-        <Select label="Sort by" data={SORTS} value={filters.sort} onChange={(v) => setFilter('sort', v ?? 'updatedAt')} w={140} size="xs" allowDeselect={false} />
+        <MultiSelect label="Status" data={STATUSES.map((s) => ({ value: s, label: s }))} value={filters.status} onChange={(v) => setFilter('status', v)} w={200} clearable size="xs" />
+        <MultiSelect label="Severity" data={[...SEVERITIES]} value={filters.severity} onChange={(v) => setFilter('severity', v)} w={200} clearable size="xs" />
+        <TextInput label="Assignee" value={filters.assignee} onChange={(e) => setFilter('assignee', e.currentTarget.value)} w={120} size="xs" />
+        <TextInput label="Entity" placeholder="IP, user, host" value={filters.entity} onChange={(e) => setFilter('entity', e.currentTarget.value)} w={150} size="xs" />
+        <Select label="SLA" data={SLA_FILTERS} value={filters.sla || null} onChange={(v) => setFilter('sla', v ?? '')} clearable w={130} size="xs" />
+        <Select label="Sort by" data={SORTS} value={filters.sort} onChange={(v) => setFilter('sort', v ?? 'updatedAt')} w={130} size="xs" allowDeselect={false} />
       </Group>
       {query.isPending ? (
         <LoadingState label="Loading incidents…" />
@@ -93,26 +92,29 @@ export function IncidentsPage() {
         <EmptyState title="No incidents">No incident matches these filters. Incidents open when alerts are grouped, or by hand from the alert queue.</EmptyState>
       ) : (
         <>
-          <Table striped highlightOnHover stickyHeader>
+          {/* Fixed layout: every column but the title has its width, so badges are never cut at 1280 px. */}
+          <Table striped highlightOnHover stickyHeader horizontalSpacing={8} style={{ tableLayout: 'fixed', width: '100%' }}>
             <Table.Caption>Incidents, most recently {filters.sort === 'createdAt' ? 'created' : 'updated'} first</Table.Caption>
             <Table.Thead>
               <Table.Tr>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Severity</Table.Th>
+                <Table.Th w={104}>Status</Table.Th>
+                <Table.Th w={112}>Severity</Table.Th>
                 <Table.Th>Title</Table.Th>
-                <Table.Th>Entity</Table.Th>
-                <Table.Th>Assignee</Table.Th>
-                <Table.Th ta="right">Alerts</Table.Th>
-                <Table.Th>SLA</Table.Th>
-                <Table.Th>Updated</Table.Th>
+                <Table.Th w={180}>Entity</Table.Th>
+                <Table.Th w={100}>Assignee</Table.Th>
+                <Table.Th w={60} ta="right">
+                  Alerts
+                </Table.Th>
+                <Table.Th w={160}>SLA</Table.Th>
+                <Table.Th w={140}>Updated</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {items.map((incident) => (
                 <Table.Tr key={incident.id} data-breached={incident.sla.breached || undefined}>
-                  <Table.Td>{words(incident.status)}</Table.Td>
+                  <Table.Td style={ELLIPSIS}>{words(incident.status)}</Table.Td>
                   <Table.Td>
-                    <Badge size="sm" color={SEVERITY_COLORS[incident.severity]} variant="light">
+                    <Badge size="sm" color={SEVERITY_COLORS[incident.severity]} variant="light" styles={{ root: { maxWidth: 'none' }, label: { textTransform: 'none', overflow: 'visible' } }}>
                       {incident.severity}
                     </Badge>
                   </Table.Td>
@@ -121,13 +123,23 @@ export function IncidentsPage() {
                       {incident.title}
                     </Anchor>
                   </Table.Td>
-                  <Table.Td ff="monospace">{incident.entity ? `${incident.entity.field}: ${incident.entity.value}` : ''}</Table.Td>
-                  <Table.Td>{incident.assignee ?? <Text span size="sm" c="dimmed">unassigned</Text>}</Table.Td>
+                  <Table.Td ff="monospace" fz="xs" style={ELLIPSIS} title={incident.entity ? `${incident.entity.field}: ${incident.entity.value}` : undefined}>
+                    {incident.entity ? `${incident.entity.field}: ${incident.entity.value}` : ''}
+                  </Table.Td>
+                  <Table.Td style={ELLIPSIS} title={incident.assignee}>
+                    {incident.assignee ?? (
+                      <Text span size="xs" c="dimmed">
+                        unassigned
+                      </Text>
+                    )}
+                  </Table.Td>
                   <Table.Td ta="right">{incident.alertIds.length}</Table.Td>
                   <Table.Td>
-                    <SlaClocks sla={incident.sla} now={now} />
+                    <SlaClocks sla={incident.sla} now={now} compact />
                   </Table.Td>
-                  <Table.Td>{formatTime(incident.updatedAt)}</Table.Td>
+                  <Table.Td fz="xs" style={{ whiteSpace: 'nowrap' }}>
+                    {formatTime(incident.updatedAt)}
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>

@@ -1,4 +1,4 @@
-import { Anchor, Stack, Table, Text } from '@mantine/core';
+import { Anchor, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
@@ -7,6 +7,11 @@ import { fetchSilentSources, fetchSourceCounters, type SourceCounters } from './
 
 /** How often the counters are read; events/s is the difference between two readings. */
 const POLL_MS = 15_000;
+/** The second reading follows the first this soon, so events/s shows within seconds of opening the page. */
+export const FIRST_RATE_MS = 2_000;
+
+const MEASURING_HELP =
+  'Events per second is the change of the received counter between two readings of /metrics; the second reading follows in a few seconds.';
 
 type Sample = { readonly at: number; readonly sources: readonly SourceCounters[] };
 
@@ -24,10 +29,10 @@ function rate(now: Sample, before: Sample | undefined, source: string): number |
  * process serving the API: with ingest in another process, /metrics here shows none of them.
  */
 export function IngestHealth() {
-  const counters = useQuery({ queryKey: ['metrics', 'sources'], queryFn: fetchSourceCounters, refetchInterval: POLL_MS, staleTime: 0 });
-  const silent = useQuery({ queryKey: ['alerts', 'silent-sources'], queryFn: fetchSilentSources, refetchInterval: 60_000 });
   const previous = useRef<Sample | undefined>(undefined);
   const [pair, setPair] = useState<{ now: Sample; before: Sample | undefined } | undefined>(undefined);
+  const counters = useQuery({ queryKey: ['metrics', 'sources'], queryFn: fetchSourceCounters, refetchInterval: pair?.before ? POLL_MS : FIRST_RATE_MS, staleTime: 0 });
+  const silent = useQuery({ queryKey: ['alerts', 'silent-sources'], queryFn: fetchSilentSources, refetchInterval: 60_000 });
 
   useEffect(() => {
     if (!counters.data) return;
@@ -48,7 +53,11 @@ export function IngestHealth() {
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Source</Table.Th>
-              <Table.Th ta="right">Events/s</Table.Th>
+              <Table.Th ta="right">
+                <Tooltip label={MEASURING_HELP} multiline w={300}>
+                  <span>Events/s</span>
+                </Tooltip>
+              </Table.Th>
               <Table.Th ta="right">Received</Table.Th>
               <Table.Th ta="right">Parse failures</Table.Th>
               <Table.Th ta="right">Drops</Table.Th>
@@ -60,7 +69,17 @@ export function IngestHealth() {
               return (
                 <Table.Tr key={s.source}>
                   <Table.Td ff="monospace">{s.source}</Table.Td>
-                  <Table.Td ta="right">{perSecond === undefined ? '…' : perSecond.toFixed(1)}</Table.Td>
+                  <Table.Td ta="right">
+                    {perSecond === undefined ? (
+                      <Tooltip label={MEASURING_HELP} multiline w={300}>
+                        <Text span size="sm" c="dimmed" tabIndex={0} title={MEASURING_HELP}>
+                          measuring…
+                        </Text>
+                      </Tooltip>
+                    ) : (
+                      perSecond.toFixed(1)
+                    )}
+                  </Table.Td>
                   <Table.Td ta="right">{s.received}</Table.Td>
                   <Table.Td ta="right" c={s.failed > 0 ? 'orange' : undefined}>
                     {s.failed}

@@ -2,7 +2,8 @@ import { screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderView } from '../../test/render';
 import type { AlertStatsResponse } from './overviewApi';
-import { OverviewView } from './OverviewView';
+import { FIRST_RATE_MS } from './IngestHealth';
+import { basisOf, OverviewView } from './OverviewView';
 import { parseSourceCounters } from './overviewApi';
 
 const zero = { informational: 0, low: 0, medium: 0, high: 0, critical: 0 };
@@ -25,24 +26,27 @@ const STATS: AlertStatsResponse = {
   incidents: { open: 4 },
 };
 
-const METRICS = [
+const metrics = (received: number) => [
   '# TYPE watchpost_source_received_total counter',
-  'watchpost_source_received_total{source="syslog-udp"} 120',
+  `watchpost_source_received_total{source="syslog-udp"} ${received}`,
   'watchpost_source_failed_total{source="syslog-udp"} 3',
   'watchpost_source_dropped_total{source="syslog-udp",reason="queue_full"} 2',
   'watchpost_source_dropped_total{source="syslog-udp",reason="too_large"} 1',
 ].join('\n');
+const METRICS = metrics(120);
 
 function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
 function mockApi(statsResponse: () => Response) {
+  let readings = 0;
   const fetchMock = vi.fn(async (input: string) => {
     const url = new URL(input, 'http://localhost');
     if (url.pathname === '/api/v1/alerts/stats') return statsResponse();
     if (url.pathname === '/api/v1/incidents') return json({ items: [{ id: 'inc-1' }, { id: 'inc-2' }], nextCursor: 'c2' });
-    if (url.pathname === '/metrics') return new Response(METRICS, { status: 200 });
+    // The received counter grows by 20 between readings.
+    if (url.pathname === '/metrics') return new Response(metrics(120 + 20 * readings++), { status: 200 });
     if (url.pathname === '/api/v1/alerts') return json({ items: [], total: 0 });
     return json({ error: 'not_found', message: `unexpected ${url.pathname}` }, 404);
   });
@@ -66,11 +70,34 @@ describe('OverviewView', () => {
     expect((await screen.findByRole('link', { name: 'SLA breaches (open incidents): 2+' })).getAttribute('href')).toContain('sla=breached');
     const health = await screen.findByRole('table', { name: 'Ingest health per source' });
     expect(within(health).getByText('syslog-udp')).toBeTruthy();
-    expect(within(health).getAllByRole('cell').map((c) => c.textContent)).toEqual(['syslog-udp', '…', '120', '3', '3']);
+    expect(within(health).getAllByRole('cell').map((c) => c.textContent)).toEqual(['syslog-udp', 'measuring…', '120', '3', '3']);
     const statsCall = fetchMock.mock.calls.map(([u]) => new URL(u, 'http://localhost')).find((u) => u.pathname === '/api/v1/alerts/stats');
     const span = Date.parse(statsCall?.searchParams.get('to') ?? '') - Date.parse(statsCall?.searchParams.get('from') ?? '');
     expect(span).toBe(7 * 86_400_000);
   });
+
+  it('says which alerts the figures are based on, singular and plural, and never "undefined"', async () => {
+    mockApi(() => json({ ...STATS, total: 1, scanned: 1 }));
+    const { container } = renderView(<OverviewView />, '/');
+    expect(await screen.findByText('Based on the 1 most recent alert')).toBeTruthy();
+    expect(container.textContent).not.toContain('undefined');
+    expect(basisOf({ total: 3, scanned: 3, truncated: false })).toBe('Based on the 3 most recent alerts');
+    expect(basisOf({ total: 12345, scanned: 5000, truncated: true })).toBe('Based on the 5,000 most recent of 12,345 alerts (capped)');
+    expect(basisOf({ total: 0, scanned: 0, truncated: false })).toBe('No alerts in this range');
+  });
+
+  it('shows events/s from the second reading of /metrics, taken seconds after the first', async () => {
+    mockApi(() => json(STATS));
+    renderView(<OverviewView />, '/');
+    const health = await screen.findByRole('table', { name: 'Ingest health per source' });
+    expect(within(health).getByText('measuring…')).toBeTruthy();
+    // 20 more events over about FIRST_RATE_MS: roughly 10/s.
+    await vi.waitFor(() => expect(within(health).getAllByRole('cell')[1]?.textContent).toMatch(/^\d+\.\d$/), { timeout: FIRST_RATE_MS + 3000 });
+    const perSecond = Number(within(health).getAllByRole('cell')[1]?.textContent);
+    expect(perSecond).toBeGreaterThan(4);
+    expect(perSecond).toBeLessThanOrEqual(20);
+    expect(within(health).getAllByRole('cell')[2]?.textContent).toBe('140');
+  }, 10_000);
 
   it('shows the API error message and an empty state', async () => {
     mockApi(() => json({ error: 'unavailable', message: 'this process has no case store' }, 503));

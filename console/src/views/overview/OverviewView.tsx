@@ -24,6 +24,15 @@ function Counter({ label, value, to, alert }: { readonly label: string; readonly
   );
 }
 
+const count = (n: number) => n.toLocaleString('en');
+
+/** What the figures are computed from: "Based on the 1 most recent alert", capped scans say so. */
+export function basisOf(stats: Pick<AlertStatsResponse, 'scanned' | 'total' | 'truncated'>): string {
+  if (stats.total === 0) return 'No alerts in this range';
+  if (stats.truncated) return `Based on the ${count(stats.scanned)} most recent of ${count(stats.total)} alerts (capped)`;
+  return stats.scanned === 1 ? 'Based on the 1 most recent alert' : `Based on the ${count(stats.scanned)} most recent alerts`;
+}
+
 function TopRules({ stats }: { readonly stats: AlertStatsResponse }) {
   if (stats.topRules.length === 0) return <EmptyState title="No rules fired in this range" />;
   return (
@@ -120,11 +129,9 @@ export function OverviewView() {
         <Counter label="SLA breaches (open incidents)" value={breaches.data ? `${breaches.data.count}${breaches.data.more ? '+' : ''}` : undefined} to={`/incidents?${OPEN_QUERY}&sla=breached`} alert />
         <Paper withBorder p="sm">
           <Text size="xs" c="dimmed">
-            Figures cover
+            Figures on this page
           </Text>
-          <Text size="sm">
-            {stats.data ? `${stats.data.scanned} newest alerts${stats.data.truncated ? ` of ${stats.data.total} (capped)` : ''}` : '—'}
-          </Text>
+          <Text size="sm">{stats.data ? basisOf(stats.data) : '—'}</Text>
           {breaches.isError ? <Text size="xs" c="red">SLA count: {breaches.error.message}</Text> : null}
         </Paper>
       </SimpleGrid>

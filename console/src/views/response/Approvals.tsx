@@ -9,7 +9,8 @@ function ApprovalRow({ run }: { readonly run: Run }) {
   const client = useQueryClient();
   const step = currentStep(run);
   const [rejecting, setRejecting] = useState(false);
-  const refresh = () => client.invalidateQueries({ queryKey: ['runs'] });
+  // The decision changes the run (it leaves this list, runs on) and, once the step ran, the blocks.
+  const refresh = () => Promise.all([client.invalidateQueries({ queryKey: ['runs'] }), client.invalidateQueries({ queryKey: ['blocks'] })]);
   const approve = useMutation({ mutationFn: () => approveRun(run, step?.id), onSuccess: refresh });
   const reject = useMutation({
     mutationFn: (reason: string) => rejectRun(run, step?.id, reason),
@@ -29,22 +30,29 @@ function ApprovalRow({ run }: { readonly run: Run }) {
         </Text>
       </Table.Td>
       <Table.Td>
-        <Code>{step?.action ?? '—'}</Code>
+        <Code style={{ whiteSpace: 'nowrap' }}>{step?.action ?? '—'}</Code>
         {step?.dryRun ? <Badge size="xs" ml={4}>dry run</Badge> : null}
       </Table.Td>
-      <Table.Td>
-        <Code block fz="xs" style={{ maxWidth: 360, maxHeight: 96, overflow: 'auto' }}>
+      <Table.Td style={{ maxWidth: 380 }}>
+        {/* Long values wrap inside the box; a very long input scrolls inside it, never past the table. */}
+        <Code
+          block
+          fz="xs"
+          tabIndex={0}
+          aria-label="Step input"
+          style={{ maxHeight: 160, overflow: 'auto', whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}
+        >
           {JSON.stringify(step?.input ?? {}, null, 1)}
         </Code>
       </Table.Td>
-      <Table.Td>
-        <Group gap={4}>
+      <Table.Td style={{ minWidth: 130 }}>
+        <Stack gap={2}>
           {(step?.approvalReasons ?? []).map((reason) => (
-            <Badge key={reason} size="xs" color="orange" variant="light">
+            <Text key={reason} size="xs" fw={600} c="orange" style={{ overflowWrap: 'anywhere' }}>
               {reason}
-            </Badge>
+            </Text>
           ))}
-        </Group>
+        </Stack>
       </Table.Td>
       <Table.Td>
         <Stack gap={4}>

@@ -1,9 +1,25 @@
 import { Button, Code, Stack, Table, Text, VisuallyHidden } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { EmptyState, QueryView } from '../../components/States';
 import { ReasonDialog } from './ReasonDialog';
-import { fetchBlocks, formatDuration, releaseBlock, type Block } from './responseApi';
+import { BUSY_POLL_MS, fetchBlocks, fetchRuns, formatDuration, hasBusyRuns, IDLE_POLL_MS, pollInterval, releaseBlock, type Block } from './responseApi';
+
+/**
+ * Whether some run is queued or running, from the shared run list (`['runs', 'all']`, which
+ * RunHistory shows). When the last busy run finishes, the blocks are read once more: the block it
+ * made may have appeared after the last poll.
+ */
+function useRunsBusy(onSettled: () => void): boolean {
+  const runs = useQuery({ queryKey: ['runs', 'all'], queryFn: () => fetchRuns(), refetchInterval: (query) => pollInterval(query.state.data) });
+  const busy = hasBusyRuns(runs.data);
+  const wasBusy = useRef(false);
+  useEffect(() => {
+    if (wasBusy.current && !busy) onSettled();
+    wasBusy.current = busy;
+  }, [busy, onSettled]);
+  return busy;
+}
 
 /** Whole seconds since `since`, re-rendered every second. */
 function useElapsed(since: number): number {
@@ -34,6 +50,7 @@ function ReleaseButton({ block }: { readonly block: Block }) {
     onSuccess: () => {
       setOpen(false);
       void client.invalidateQueries({ queryKey: ['blocks'] });
+      void client.invalidateQueries({ queryKey: ['runs'] });
     },
   });
   const verb = block.kind === 'account' ? 'Re-enable' : 'Release';
@@ -57,7 +74,10 @@ function ReleaseButton({ block }: { readonly block: Block }) {
 
 /** Active blocks of one kind (addresses or disabled accounts) with time left and manual release. */
 export function Blocks({ kind }: { readonly kind: 'ip' | 'account' }) {
-  const blocks = useQuery({ queryKey: ['blocks', kind], queryFn: () => fetchBlocks(kind), refetchInterval: 30_000 });
+  const client = useQueryClient();
+  const refetchBlocks = useCallback(() => void client.invalidateQueries({ queryKey: ['blocks', kind] }), [client, kind]);
+  const busy = useRunsBusy(refetchBlocks);
+  const blocks = useQuery({ queryKey: ['blocks', kind], queryFn: () => fetchBlocks(kind), refetchInterval: busy ? BUSY_POLL_MS : IDLE_POLL_MS });
   const noun = kind === 'ip' ? 'blocked addresses' : 'disabled accounts';
   return (
     <QueryView query={blocks} loadingLabel={`Loading ${noun}…`} empty={(page) => page.items.length === 0 && <EmptyState title={`No ${noun}`} />}>

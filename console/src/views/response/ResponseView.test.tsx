@@ -2,7 +2,7 @@ import { act, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderView } from '../../test/render';
-import type { Block, Run } from './responseApi';
+import { BUSY_POLL_MS, IDLE_POLL_MS, pollInterval, type Block, type Run } from './responseApi';
 import { ResponseView } from './ResponseView';
 
 const PENDING: Run = {
@@ -79,6 +79,34 @@ describe('ResponseView', () => {
       expect(call?.[0]).toBe('/api/v1/runs/run-1/approve?step=block');
       expect(call?.[1]?.method).toBe('POST');
     });
+  });
+
+  it('reads the runs and the blocks again after an approval, and shows the full approval reason', async () => {
+    const fetchMock = mockApi();
+    renderView(<ResponseView />);
+    const table = await screen.findByRole('table', { name: 'Pending approvals' });
+    await screen.findByRole('table', { name: 'Active blocks' });
+    const reason = within(table).getByText('internal-address');
+    // Not a truncating badge: the whole reason is the element's text.
+    expect(reason.closest('.mantine-Badge-root')).toBeNull();
+    const reads = (path: string) => fetchMock.mock.calls.filter(([u]) => String(u).startsWith(path)).length;
+    const blocksBefore = reads('/api/v1/blocks');
+    const runsBefore = reads('/api/v1/runs?');
+    await userEvent.setup().click(within(table).getByRole('button', { name: /Approve block-ssh-brute-force/ }));
+    await vi.waitFor(() => {
+      expect(reads('/api/v1/blocks')).toBeGreaterThan(blocksBefore);
+      expect(reads('/api/v1/runs?')).toBeGreaterThan(runsBefore);
+    });
+  });
+
+  it('polls every 3 s while a run is queued or running, every 30 s otherwise', () => {
+    const page = (status: Run['status']) => ({ items: [{ ...PENDING, status }], total: 1 });
+    expect(pollInterval(page('queued'))).toBe(BUSY_POLL_MS);
+    expect(pollInterval(page('running'))).toBe(BUSY_POLL_MS);
+    expect(pollInterval(page('succeeded'))).toBe(IDLE_POLL_MS);
+    expect(pollInterval(page('pending_approval'))).toBe(IDLE_POLL_MS);
+    expect(pollInterval(undefined)).toBe(IDLE_POLL_MS);
+    expect(BUSY_POLL_MS).toBeLessThanOrEqual(3_000);
   });
 
   it('shows the API message when the requester tries to approve their own run (403)', async () => {

@@ -1,7 +1,7 @@
 import { Badge, Code, Group, Stack, Table, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { EmptyState, QueryView } from '../../components/States';
-import { fetchRuns, type RunStatus, type RunStep } from './responseApi';
+import { fetchRuns, pollInterval, type RunStatus, type RunStep } from './responseApi';
 
 const STATUS_COLOUR: Record<RunStatus, string> = {
   pending_approval: 'orange',
@@ -38,7 +38,7 @@ function StepLine({ step }: { readonly step: RunStep }) {
 
 /** The newest playbook runs with their steps and what each driver really did. */
 export function RunHistory() {
-  const runs = useQuery({ queryKey: ['runs', 'all'], queryFn: () => fetchRuns(), refetchInterval: 30_000 });
+  const runs = useQuery({ queryKey: ['runs', 'all'], queryFn: () => fetchRuns(), refetchInterval: (query) => pollInterval(query.state.data) });
   return (
     <QueryView query={runs} loadingLabel="Loading runs…" empty={(page) => page.items.length === 0 && <EmptyState title="No playbook runs yet" />}>
       {(page) => (

@@ -87,6 +87,20 @@ export const releaseBlock = (block: Block, reason: string) =>
   api<Block>(`/api/v1/blocks/${encodeURIComponent(block.id)}/release`, { method: 'POST', body: { reason } });
 export const closeBreaker = () => api<Breaker>('/api/v1/response/breaker/close', { method: 'POST' });
 
+/** Whether a page of runs holds one that is queued or running (its blocks are about to change). */
+export function hasBusyRuns(runs: Page<Run> | undefined): boolean {
+  return (runs?.items ?? []).some((run) => run.status === 'queued' || run.status === 'running');
+}
+
+/** Blocks poll every 3 s while a run is queued or running (a new block shows within seconds), else every 30 s. */
+export const BUSY_POLL_MS = 3_000;
+export const IDLE_POLL_MS = 30_000;
+
+/** The poll interval of the run list and the blocks, from the newest runs. */
+export function pollInterval(runs: Page<Run> | undefined): number {
+  return hasBusyRuns(runs) ? BUSY_POLL_MS : IDLE_POLL_MS;
+}
+
 /** The step a run executes next or waits at. */
 export function currentStep(run: Run): RunStep | undefined {
   return run.steps[run.currentStep ?? 0];

@@ -1,36 +1,45 @@
-import { Box, Group, Text, Tooltip } from '@mantine/core';
+import { Box, Text, Tooltip } from '@mantine/core';
 import { coverage, type RuleSummary } from './rulesApi';
 
-/** Enabled rules per ATT&CK tactic as a heat strip (a cell per tactic, darker with more rules). */
+/**
+ * Enabled rules per ATT&CK tactic as a grid of tiles (darker with more rules, red 0 for a gap).
+ * Tiles wrap onto more rows rather than cutting a tactic's name.
+ */
 export function Coverage({ rules }: { readonly rules: readonly RuleSummary[] }) {
   const rows = coverage(rules);
   const most = Math.max(1, ...rows.map((r) => r.count));
   return (
-    <Group gap={4} wrap="nowrap" role="list" aria-label="Enabled rules per ATT&CK tactic">
-      {rows.map(({ tactic, count }) => (
-        <Tooltip key={tactic} label={`${tactic.replace(/_/g, ' ')}: ${count} enabled rules`}>
-          <Box
-            role="listitem"
-            aria-label={`${tactic.replace(/_/g, ' ')}: ${count}`}
-            tabIndex={0}
-            p={4}
-            style={{
-              flex: 1,
-              minWidth: 0,
-              borderRadius: 4,
-              border: '1px solid var(--mantine-color-default-border)',
-              background: count === 0 ? 'transparent' : `rgba(34, 139, 230, ${0.15 + 0.75 * (count / most)})`,
-            }}
-          >
-            <Text size="10px" truncate>
-              {tactic.replace(/_/g, ' ')}
-            </Text>
-            <Text size="sm" fw={600} c={count === 0 ? 'red' : undefined}>
-              {count}
-            </Text>
-          </Box>
-        </Tooltip>
-      ))}
-    </Group>
+    <Box role="list" aria-label="Enabled rules per ATT&CK tactic" style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(128px, 1fr))', gap: 4 }}>
+      {rows.map(({ tactic, count }) => {
+        const name = tactic.replace(/_/g, ' ');
+        return (
+          <Tooltip key={tactic} label={`${name}: ${count} enabled ${count === 1 ? 'rule' : 'rules'}`}>
+            <Box
+              role="listitem"
+              aria-label={`${name}: ${count}`}
+              tabIndex={0}
+              px={6}
+              py={2}
+              style={{
+                display: 'flex',
+                alignItems: 'baseline',
+                justifyContent: 'space-between',
+                gap: 6,
+                borderRadius: 4,
+                border: '1px solid var(--mantine-color-default-border)',
+                background: count === 0 ? 'transparent' : `rgba(34, 139, 230, ${0.15 + 0.6 * (count / most)})`,
+              }}
+            >
+              <Text size="xs" lh={1.2} style={{ overflowWrap: 'anywhere' }}>
+                {name}
+              </Text>
+              <Text size="sm" fw={700} c={count === 0 ? 'red' : undefined}>
+                {count}
+              </Text>
+            </Box>
+          </Tooltip>
+        );
+      })}
+    </Box>
   );
 }

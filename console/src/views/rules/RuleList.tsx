@@ -1,4 +1,4 @@
-import { Badge, Button, Group, Modal, Stack, Switch, Table, Text, Textarea, TextInput } from '@mantine/core';
+import { Badge, Button, Group, Modal, Pagination, Stack, Switch, Table, Text, Textarea, TextInput, Tooltip } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
@@ -44,73 +44,138 @@ function SwitchDialog({ rule, onClose }: { readonly rule: RuleSummary; readonly 
   );
 }
 
-/** The rule list with a text filter (`q` in the URL) and a switch per rule, each asking for a reason. */
+/** Rules per page of the list (the page is `page` in the URL). */
+export const RULES_PER_PAGE = 50;
+
+/** Tags shown in a row before "+N" (all of them are in the tooltip). */
+const SHOWN_TAGS = 2;
+
+/** A tag as a row shows it: ATT&CK tags without their `attack.` prefix (the tooltip has the full tag). */
+const short = (tag: string) => tag.replace(/^attack\./i, '');
+
+function Tags({ tags }: { readonly tags: readonly string[] }) {
+  // ATT&CK tags first: they say the most about a rule.
+  const sorted = [...tags].sort((a, b) => Number(!a.startsWith('attack.')) - Number(!b.startsWith('attack.')));
+  const shown = sorted.slice(0, SHOWN_TAGS);
+  const rest = sorted.length - shown.length;
+  return (
+    <Group gap={2} wrap="nowrap" style={{ overflow: 'hidden' }}>
+      {shown.map((tag) => (
+        <Badge key={tag} size="xs" variant="light" tt="none" style={{ flexShrink: 1, minWidth: 0 }} title={tag}>
+          {short(tag)}
+        </Badge>
+      ))}
+      {rest > 0 ? (
+        <Tooltip label={sorted.join(', ')} multiline w={320}>
+          <Badge size="xs" variant="outline" tt="none" tabIndex={0} aria-label={`${rest} more tags: ${sorted.slice(SHOWN_TAGS).join(', ')}`} style={{ flexShrink: 0 }}>
+            +{rest}
+          </Badge>
+        </Tooltip>
+      ) : null}
+    </Group>
+  );
+}
+
+/** The rule list with a text filter (`q` in the URL), pages of 50 (`page`), and a switch per rule asking for a reason. */
 export function RuleList({ rules, total }: { readonly rules: readonly RuleSummary[]; readonly total: number }) {
   const [params, setParams] = useSearchParams();
   const [switching, setSwitching] = useState<RuleSummary | undefined>(undefined);
   const q = params.get('q') ?? '';
+  const pages = Math.max(1, Math.ceil(rules.length / RULES_PER_PAGE));
+  const requested = Number.parseInt(params.get('page') ?? '1', 10);
+  const page = Number.isFinite(requested) ? Math.min(Math.max(1, requested), pages) : 1;
+  const first = (page - 1) * RULES_PER_PAGE;
+  const shown = rules.slice(first, first + RULES_PER_PAGE);
+  const setPage = (next: number) =>
+    setParams((prev) => {
+      const out = new URLSearchParams(prev);
+      if (next > 1) out.set('page', String(next));
+      else out.delete('page');
+      return out;
+    });
   return (
     <Stack gap="xs">
-      <Group>
-        <TextInput
-          label="Filter rules"
-          placeholder="title, id, author or tag"
-          size="xs"
-          w={320}
-          value={q}
-          onChange={(e) => {
-            const value = e.currentTarget.value;
-            setParams((prev) => {
-              const next = new URLSearchParams(prev);
-              if (value) next.set('q', value);
-              else next.delete('q');
-              return next;
-            });
-          }}
-        />
-        <Text size="xs" c="dimmed" mt="lg">
-          {rules.length} of {total} rules
-        </Text>
+      <Group align="flex-end" justify="space-between">
+        <Group align="flex-end">
+          <TextInput
+            label="Filter rules"
+            placeholder="title, id, author or tag"
+            size="xs"
+            w={320}
+            value={q}
+            onChange={(e) => {
+              const value = e.currentTarget.value;
+              setParams((prev) => {
+                const next = new URLSearchParams(prev);
+                if (value) next.set('q', value);
+                else next.delete('q');
+                next.delete('page');
+                return next;
+              });
+            }}
+          />
+          <Text size="xs" c="dimmed" aria-live="polite">
+            {rules.length === 0
+              ? `0 of ${total} rules`
+              : `${first + 1}–${first + shown.length} of ${rules.length} rules${rules.length < total ? ` (filtered from ${total})` : ''}`}
+          </Text>
+        </Group>
+        {pages > 1 ? (
+          <nav aria-label="Rule pages">
+            <Pagination
+              size="sm"
+              total={pages}
+              value={page}
+              onChange={setPage}
+              getItemProps={(n) => ({ 'aria-label': `Page ${n}`, 'aria-current': n === page ? 'page' : undefined })}
+              getControlProps={(control) => ({ 'aria-label': `${control} page` })}
+            />
+          </nav>
+        ) : null}
       </Group>
       {rules.length === 0 ? (
         <EmptyState title="No rules match">Change the filter.</EmptyState>
       ) : (
-        <Table aria-label="Rules" striped stickyHeader>
+        <Table aria-label="Rules" striped verticalSpacing={2} horizontalSpacing={6} fz="xs" layout="fixed">
           <Table.Thead>
             <Table.Tr>
-              <Table.Th>Title</Table.Th>
-              <Table.Th>Id</Table.Th>
-              <Table.Th>Level</Table.Th>
-              <Table.Th>Author</Table.Th>
+              <Table.Th w="31%">Title</Table.Th>
+              <Table.Th w="11%">Id</Table.Th>
+              <Table.Th w={80}>Level</Table.Th>
+              <Table.Th w="13%">Author</Table.Th>
               <Table.Th>Tags</Table.Th>
-              <Table.Th>Enabled</Table.Th>
+              <Table.Th w={70}>Enabled</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {rules.map((rule) => (
+            {shown.map((rule) => (
               <Table.Tr key={rule.key}>
                 <Table.Td>
-                  <Text size="sm">{rule.title}</Text>
-                  {rule.enabled && !rule.active ? <Text size="xs" c="orange">enabled but inactive (a rule it needs is off)</Text> : null}
+                  <Text size="xs" truncate="end" title={rule.title}>
+                    {rule.title}
+                  </Text>
+                  {rule.enabled && !rule.active ? (
+                    <Text size="xs" c="orange">
+                      enabled but inactive (a rule it needs is off)
+                    </Text>
+                  ) : null}
                 </Table.Td>
-                <Table.Td ff="monospace" fz="xs">
-                  {rule.id ?? rule.key}
+                <Table.Td>
+                  <Text size="xs" ff="monospace" truncate="end" title={rule.id ?? rule.key}>
+                    {rule.id ?? rule.key}
+                  </Text>
                 </Table.Td>
                 <Table.Td>{rule.level}</Table.Td>
                 <Table.Td>
-                  <Text size="xs">{rule.author ?? '—'}</Text>
+                  <Text size="xs" truncate="end" title={rule.author}>
+                    {rule.author ?? '—'}
+                  </Text>
                 </Table.Td>
                 <Table.Td>
-                  <Group gap={2}>
-                    {rule.tags.map((tag) => (
-                      <Badge key={tag} size="xs" variant="light" tt="none">
-                        {tag}
-                      </Badge>
-                    ))}
-                  </Group>
+                  <Tags tags={rule.tags} />
                 </Table.Td>
                 <Table.Td>
-                  <Switch checked={rule.enabled} onChange={() => setSwitching(rule)} aria-label={`${rule.enabled ? 'Disable' : 'Enable'} ${rule.title}`} />
+                  <Switch size="xs" checked={rule.enabled} onChange={() => setSwitching(rule)} aria-label={`${rule.enabled ? 'Disable' : 'Enable'} ${rule.title}`} />
                 </Table.Td>
               </Table.Tr>
             ))}

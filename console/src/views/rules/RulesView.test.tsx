@@ -36,10 +36,10 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
-function mockApi() {
+function mockApi(rules: RuleSummary[] = RULES) {
   const fetchMock = vi.fn(async (input: string, init?: RequestInit) => {
     const url = new URL(input, 'http://localhost');
-    if (url.pathname === '/api/v1/rules') return json({ items: RULES, total: RULES.length });
+    if (url.pathname === '/api/v1/rules') return json({ items: rules, total: rules.length });
     if (url.pathname === '/api/v1/rules/test') {
       const body = JSON.parse(init?.body as string) as { yaml: string };
       if (body.yaml.includes('nosuchmodifier')) {
@@ -75,6 +75,24 @@ describe('RulesView', () => {
     expect(within(strip).getByRole('listitem', { name: 'credential access: 1' })).toBeTruthy();
     // Port scan is disabled: discovery has no enabled rule.
     expect(within(strip).getByRole('listitem', { name: 'discovery: 0' })).toBeTruthy();
+  });
+
+  it('shows 120 rules 50 to a page, with the page in the URL', async () => {
+    const many = Array.from({ length: 120 }, (_, i): RuleSummary => ({ ...RULES[1]!, key: `r${i}`, id: `r${i}`, title: `Rule ${String(i).padStart(3, '0')}` }));
+    mockApi(many);
+    renderView(<RulesView />, '/rules?page=3');
+    const table = await screen.findByRole('table', { name: 'Rules' });
+    // Page 3: rules 101..120, a header row plus 20 rows.
+    expect(within(table).getAllByRole('row')).toHaveLength(21);
+    expect(within(table).getByText('Rule 100')).toBeTruthy();
+    expect(within(table).queryByText('Rule 099')).toBeNull();
+    expect(screen.getByText('101–120 of 120 rules')).toBeTruthy();
+    await userEvent.setup().click(within(screen.getByRole('navigation', { name: 'Rule pages' })).getByRole('button', { name: 'Page 1' }));
+    expect(await within(table).findByText('Rule 000')).toBeTruthy();
+    expect(within(table).getAllByRole('row')).toHaveLength(51);
+    expect(within(table).queryByText('Rule 050')).toBeNull();
+    // Tiles name their tactic in full.
+    expect(within(screen.getByRole('list', { name: 'Enabled rules per ATT&CK tactic' })).getByText('command and control')).toBeTruthy();
   });
 
   it('enables a rule with a reason through POST /rules/{key}/enable', async () => {

@@ -3,6 +3,22 @@ import { Fragment, useState } from 'react';
 import { formatTime } from '../incidents/format';
 import { KEY_FIELDS, textOf } from './fields';
 
+/** Widths (px) of the key field columns: enough for an IPv4 address or a typical action, then an ellipsis. */
+const FIELD_WIDTH: Readonly<Record<string, number>> = {
+  'event.action': 96,
+  'event.outcome': 72,
+  'source.ip': 108,
+  'destination.ip': 108,
+  'destination.port': 64,
+  'user.name': 84,
+  'host.name': 88,
+};
+const DEFAULT_FIELD_WIDTH = 96;
+const TOGGLE_WIDTH = 32;
+const TIME_WIDTH = 136;
+/** Below this the message column stops shrinking and the table scrolls sideways inside its box. */
+const MESSAGE_MIN_WIDTH = 200;
+
 /** Props of {@link ResultsTable}. */
 export interface ResultsTableProps {
   /** The events, flattened to dotted field names. */
@@ -23,18 +39,25 @@ export function ResultsTable({ rows, caption, onFilter }: ResultsTableProps) {
       else next.add(index);
       return next;
     });
+  const widthOf = (field: string) => FIELD_WIDTH[field] ?? DEFAULT_FIELD_WIDTH;
+  const minWidth = TOGGLE_WIDTH + TIME_WIDTH + MESSAGE_MIN_WIDTH + columns.reduce((sum, field) => sum + widthOf(field), 0);
+  // Fixed layout: the columns keep their widths, the message takes what is left (wrapping by
+  // words), and the page never grows past the window; at worst the table scrolls in its box.
   return (
-    <Table striped highlightOnHover stickyHeader>
+    <Table.ScrollContainer minWidth={minWidth} maxHeight="calc(100vh - 120px)" type="native">
+    <Table striped highlightOnHover stickyHeader horizontalSpacing={6} style={{ tableLayout: 'fixed', width: '100%' }}>
       <Table.Caption>{caption}</Table.Caption>
       <Table.Thead>
         <Table.Tr>
-          <Table.Th w={28}>
+          <Table.Th w={TOGGLE_WIDTH}>
             <VisuallyHidden>Details</VisuallyHidden>
           </Table.Th>
-          <Table.Th w={150}>Time</Table.Th>
+          <Table.Th w={TIME_WIDTH}>Time</Table.Th>
           <Table.Th>Message</Table.Th>
           {columns.map((field) => (
-            <Table.Th key={field}>{field}</Table.Th>
+            <Table.Th key={field} w={widthOf(field)} fz="xs" title={field} style={ELLIPSIS}>
+              {field}
+            </Table.Th>
           ))}
         </Table.Tr>
       </Table.Thead>
@@ -50,12 +73,14 @@ export function ResultsTable({ rows, caption, onFilter }: ResultsTableProps) {
                     {expanded ? '▾' : '▸'}
                   </ActionIcon>
                 </Table.Td>
-                <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatTime(textOf(row['@timestamp']))}</Table.Td>
-                <Table.Td ff="monospace" fz="xs" style={{ wordBreak: 'break-all' }}>
+                <Table.Td fz="xs" style={{ whiteSpace: 'nowrap' }}>
+                  {formatTime(textOf(row['@timestamp']))}
+                </Table.Td>
+                <Table.Td ff="monospace" fz="xs" style={{ overflowWrap: 'anywhere' }}>
                   {message.length > 300 ? `${message.slice(0, 300)}…` : message}
                 </Table.Td>
                 {columns.map((field) => (
-                  <Table.Td key={field} ff="monospace" fz="xs">
+                  <Table.Td key={field} ff="monospace" fz="xs" title={textOf(row[field])} style={ELLIPSIS}>
                     {textOf(row[field])}
                   </Table.Td>
                 ))}
@@ -92,5 +117,8 @@ export function ResultsTable({ rows, caption, onFilter }: ResultsTableProps) {
         })}
       </Table.Tbody>
     </Table>
+    </Table.ScrollContainer>
   );
 }
+
+const ELLIPSIS = { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } as const;

@@ -1,7 +1,8 @@
-import { Button, Grid, Group, Stack, Text, Title } from '@mantine/core';
+import { Box, Button, Group, Stack, Text } from '@mantine/core';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
+import { PageHeader } from '../../components/PageHeader';
 import { EmptyState, ErrorState, LoadingState } from '../../components/States';
 import { getEvents, QueryError, type EventsPage, type HistogramAnswer } from './api';
 import { CSV_ROW_CAP, download, toCsv } from './csv';
@@ -85,7 +86,7 @@ export function SearchPage() {
 
   return (
     <Stack gap="sm">
-      <Title order={2}>Search</Title>
+      <PageHeader title="Search" />
       <form
         role="search"
         aria-label="Event search"
@@ -115,24 +116,25 @@ export function SearchPage() {
           ) : (
             <Histogram data={histogram.data} onRange={(f, t) => update({ from: f, to: t, range: 'custom', q: draft.trim() })} />
           )}
-          <Grid gap="sm">
-            <Grid.Col span={3}>
+          {/* The statistics keep a fixed width; the results take the rest and never widen the page. */}
+          <Group gap="md" align="flex-start" wrap="nowrap">
+            <Box w={200} style={{ flexShrink: 0 }}>
               <FieldStats fields={[...new Set([statsField, ...fields])]} field={statsField} onField={(field) => update({ field })} q={q} from={from} to={to} onFilter={addFilter} />
-            </Grid.Col>
-            <Grid.Col span={9}>
+            </Box>
+            <Box style={{ flex: 1, minWidth: 0 }}>
               {events.isPending ? (
                 <LoadingState label="Searching…" />
               ) : rows.length === 0 ? (
                 <EmptyState title="No events match">Widen the time range or loosen the query.</EmptyState>
               ) : (
                 <Stack gap={4}>
-                  <Group justify="space-between">
-                    <Text size="sm">
+                  <Group justify="space-between" wrap="nowrap">
+                    <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
                       {rows.length.toLocaleString()} of {total.toLocaleString()}
                       {total >= 10_000 ? '+' : ''} events loaded
                     </Text>
-                    <Group gap="xs">
-                      <Text size="xs" c="dimmed">
+                    <Group gap="xs" wrap="nowrap">
+                      <Text size="xs" c="dimmed" ta="right">
                         The CSV holds the rows loaded here (at most {CSV_ROW_CAP.toLocaleString()}).
                       </Text>
                       <Button variant="default" onClick={exportCsv}>
@@ -148,8 +150,8 @@ export function SearchPage() {
                   ) : null}
                 </Stack>
               )}
-            </Grid.Col>
-          </Grid>
+            </Box>
+          </Group>
         </>
       )}
     </Stack>

@@ -43,7 +43,7 @@ function RunPlaybook({ alertId }: { readonly alertId: string }) {
           <Anchor component={Link} to={`/response?run=${encodeURIComponent(run.data.id)}`}>
             {run.data.id}
           </Anchor>{' '}
-          <Badge size="sm" variant="light">
+          <Badge component="span" size="sm" variant="light">
             {run.data.status}
           </Badge>
         </Text>
