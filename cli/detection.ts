@@ -1,6 +1,8 @@
+import { Value } from '@sinclair/typebox/value';
 import { Counter, Gauge } from 'prom-client';
 import type { RulesDependencies } from '../api/app.js';
 import { MemoryCorrelationStore } from '../backends/memory/correlation-store.js';
+import { EnrichConfigSchema, type EnrichConfig } from '../core/config/ingest.js';
 import type { DetectionConfig } from '../core/config/schema.js';
 import type { EcsEvent } from '../core/ecs/event.js';
 import type { Logger } from '../core/log.js';
@@ -13,6 +15,10 @@ import { createDetector, type StreamingDetector } from '../engine/detect/detecto
 import type { RuleMatch } from '../engine/detect/types.js';
 import { buildCatalog, readRuleBase, readRuleChanges, ruleChangeStamp, type RuleBase, type RuleBaseSources, type RuleChanges } from '../engine/rules/index.js';
 import type { RuleSet } from '../engine/sigma/types.js';
+import { createEnrichers } from '../ingest/enrich/index.js';
+import type { Normalizer } from '../ingest/pipeline/events.js';
+import { enrichingNormalizer, normalizeRecord } from '../ingest/pipeline/normalize.js';
+import { replayEvent, replayRecord } from '../ingest/pipeline/replay.js';
 import { defaultRuleSources } from './commands/rules.js';
 import { packageRoot } from './version.js';
 
@@ -94,11 +100,19 @@ export async function loadConfiguredRules(config: Readonly<DetectionConfig>): Pr
  * What the API's rules routes need: the same rule files ingest loads (read at the first request),
  * an in-memory correlation store per sample test, and the package root to show paths relative to.
  */
-export function rulesApiDependencies(config: Readonly<DetectionConfig>): RulesDependencies {
+export function rulesApiDependencies(config: Readonly<DetectionConfig>, enrich?: Readonly<EnrichConfig>): RulesDependencies {
+  // Pasted lines go through what a file source and the pipeline would do: the syslog header or
+  // the line as is, format detection, the vendor parser, enrichment.
+  let normalize: Normalizer | undefined;
   return {
     base: () => readConfiguredRuleBase(config),
     newCorrelationStore: (clock) => new MemoryCorrelationStore({ clock, checkpointIntervalMs: 0 }),
     root: packageRoot(),
+    parseLine: (line) => {
+      normalize ??= enrichingNormalizer(normalizeRecord, createEnrichers(enrich ?? (Value.Default(EnrichConfigSchema, {}) as EnrichConfig)));
+      const record = replayRecord({ sourceId: 'rule-test', keyPrefix: 'rule-test', receivedAt: Date.now() }, { data: Buffer.from(line, 'utf8'), offset: 0, end: line.length, truncated: false });
+      return replayEvent(normalize, record) as unknown as Record<string, unknown>;
+    },
   };
 }
 

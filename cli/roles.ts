@@ -201,7 +201,7 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
       cases: backends.cases,
       events: backends.events,
       ...(response ? { response: response.operations, drivers: response.instances, feeds: response.feeds } : {}),
-      rules: rulesApiDependencies(config.detection),
+      rules: rulesApiDependencies(config.detection, config.ingest.enrich),
       ...(apiAlerting ? { alerting: apiAlerting } : {}),
       // API tokens (Bearer) and console sessions (cookie), as buildApi composes them.
       auth: config.auth,

@@ -11,6 +11,11 @@ export interface RulesDependencies {
   readonly newCorrelationStore?: (clock: Clock) => CorrelationStore;
   /** Rule file paths are shown relative to this folder (the package root), so the API does not reveal the install path. */
   readonly root?: string;
+  /**
+   * Turns one raw log line into the ECS event ingest would store (syslog header, vendor parser,
+   * enrichment), so rules can be tried on pasted lines; without it only `events` are accepted.
+   */
+  readonly parseLine?: (line: string) => Record<string, unknown>;
 }
 
 /**

@@ -171,7 +171,7 @@ export async function rulesRoutes(app: FastifyInstance, options: RulesRouteOptio
 
   // Registered before /api/v1/rules/:key so that `custom` and `test` are not taken for keys.
   await app.register(customRulesRoutes, { cases: options.cases, source, clock, root });
-  await app.register(ruleTestRoutes, { source, clock, root, newCorrelationStore: options.rules?.newCorrelationStore, hasCases: options.cases !== undefined });
+  await app.register(ruleTestRoutes, { source, clock, root, newCorrelationStore: options.rules?.newCorrelationStore, parseLine: options.rules?.parseLine, hasCases: options.cases !== undefined });
 
   app.get<{ Params: Static<typeof KeyParams> }>(
     '/api/v1/rules/:key',

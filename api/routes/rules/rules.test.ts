@@ -13,6 +13,7 @@ import { createMetricsRegistry } from '../../../core/metrics.js';
 import { readRuleBase } from '../../../engine/rules/index.js';
 import { packageRoot } from '../../../cli/version.js';
 import { buildApi } from '../../app.js';
+import { rulesApiDependencies } from '../../../cli/detection.js';
 import { formatToken } from '../../plugins/token-auth.js';
 
 const ROOT = packageRoot();
@@ -82,6 +83,8 @@ describe('/api/v1/rules', () => {
           }),
         newCorrelationStore: (c) => new MemoryCorrelationStore({ clock: c, checkpointIntervalMs: 0 }),
         root: ROOT,
+        // The composition root's parser: syslog header, format detection, the vendor parser.
+        parseLine: rulesApiDependencies(loadConfig({ env: {} }).detection).parseLine,
       },
     });
     bare = await buildApi({ ...common, metrics: createMetricsRegistry({ role: 'api' }) });
@@ -284,6 +287,23 @@ detection:
     const tooMany = await call('analyst', { method: 'POST', url: '/api/v1/rules/test', payload: { rules: [FAILURE], events: Array.from({ length: 201 }, () => ({})) } });
     expect(tooMany.statusCode).toBe(400);
     expect((await call('analyst', { method: 'POST', url: '/api/v1/rules/test', payload: { rules: ['nope'], events } })).statusCode).toBe(404);
+  });
+
+  it('tries rules on pasted raw log lines, parsed as ingest parses them', async () => {
+    const lines = Array.from(
+      { length: 10 },
+      (_, i) => `<38>1 2026-02-01T10:00:${String(i * 5).padStart(2, '0')}Z bastion sshd 4242 - - Failed password for root from 203.0.113.9 port ${40000 + i} ssh2`,
+    );
+    const response = await call('analyst', { method: 'POST', url: '/api/v1/rules/test', payload: { rules: [BRUTE_FORCE], lines: [...lines, 'Feb  1 10:02:00 bastion CRON[77]: (root) CMD (true)'] } });
+    expect(response.statusCode, response.body).toBe(200);
+    const result = response.json<{ events: { matches: { rule: { key: string }; entities: Record<string, string> }[] }[]; correlations: { rule: { key: string } }[] }>();
+    expect(result.events[0]?.matches[0]).toMatchObject({ rule: { key: FAILURE }, entities: { 'source.ip': '203.0.113.9', 'user.name': 'root' } });
+    expect(result.events[10]?.matches).toEqual([]);
+    expect(result.correlations.map((c) => c.rule.key)).toEqual([BRUTE_FORCE]);
+    const neither = await call('analyst', { method: 'POST', url: '/api/v1/rules/test', payload: { rules: [FAILURE] } });
+    expect(neither.statusCode).toBe(400);
+    const tooLong = await call('analyst', { method: 'POST', url: '/api/v1/rules/test', payload: { rules: [FAILURE], lines: ['x'.repeat(64 * 1024 + 1)] } });
+    expect(tooLong.statusCode).toBe(400);
   });
 
   it('answers 503 without a rule catalog and 401 without credentials', async () => {

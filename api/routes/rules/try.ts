@@ -18,10 +18,13 @@ export interface RuleTestRouteOptions {
   readonly clock: Clock;
   readonly root: string | undefined;
   readonly newCorrelationStore: ((clock: Clock) => CorrelationStore) | undefined;
+  readonly parseLine: ((line: string) => Record<string, unknown>) | undefined;
 }
 
 /** At most this many sample events per request. */
 export const MAX_SAMPLE_EVENTS = 200;
+/** The longest pasted log line, as ingest's default for a file line. */
+export const MAX_SAMPLE_LINE_BYTES = 64 * 1024;
 /** At most this many rule keys per request. */
 export const MAX_TEST_RULES = 50;
 /** The file name the YAML of a test request loads under. */
@@ -37,11 +40,20 @@ const TestBody = Type.Object(
       }),
     ),
     yaml: Type.Optional(RuleYaml),
-    events: Type.Array(Type.Record(Type.String(), Type.Unknown()), {
-      minItems: 1,
-      maxItems: MAX_SAMPLE_EVENTS,
-      description: 'ECS events as stored (nested objects). Missing `event.id` and `@timestamp` are filled in.',
-    }),
+    events: Type.Optional(
+      Type.Array(Type.Record(Type.String(), Type.Unknown()), {
+        minItems: 1,
+        maxItems: MAX_SAMPLE_EVENTS,
+        description: 'ECS events as stored (nested objects). Missing `event.id` and `@timestamp` are filled in.',
+      }),
+    ),
+    lines: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: MAX_SAMPLE_LINE_BYTES }), {
+        minItems: 1,
+        maxItems: MAX_SAMPLE_EVENTS,
+        description: 'Raw log lines (syslog or a vendor format, as a sender or a log file writes them), parsed as ingest would; tried after `events`.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -114,8 +126,14 @@ export async function ruleTestRoutes(app: FastifyInstance, options: RuleTestRout
         keys = body.rules.map((key) => entryOf(catalog, key).rule.key);
         ruleSet = catalog.all;
       }
+      const lines = body.lines ?? [];
+      if ((body.events?.length ?? 0) + lines.length === 0) throw new UserError('WATCHPOST_ERR_RULE_INVALID', 'give the samples to try: `events` (ECS), `lines` (raw log lines), or both');
+      if ((body.events?.length ?? 0) + lines.length > MAX_SAMPLE_EVENTS) throw new UserError('WATCHPOST_ERR_RULE_INVALID', `at most ${MAX_SAMPLE_EVENTS} events and lines in all`);
+      const parseLine = options.parseLine;
+      if (lines.length > 0 && !parseLine) return unavailable(reply, 'log parser');
+      const parsed = lines.map((line) => (parseLine as (line: string) => Record<string, unknown>)(line));
       const now = options.clock.now();
-      const samples = prepareSamples(body.events, now);
+      const samples = prepareSamples([...(body.events ?? []), ...parsed], now);
       const result = await testRulesOnSamples(ruleSubset(ruleSet, keys), samples, {
         nowMs: now,
         ...(options.newCorrelationStore ? { newCorrelationStore: options.newCorrelationStore } : {}),
