@@ -47,6 +47,24 @@ describe('GET /api/v1/alerts/stats (sqlite)', () => {
     expect(stats.incidents.open).toBeGreaterThanOrEqual(1);
   });
 
+  it('locates public source addresses with GeoIP and leaves private ones without geo', async () => {
+    await h.alerting.handle([sshMatch('8.8.8.8', at(-HOUR), { ruleKey: 'geo-rule' }), sshMatch('10.1.2.3', at(-HOUR), { ruleKey: 'geo-rule-2' })]);
+    const query = `?from=${encodeURIComponent(at(-3 * HOUR))}&to=${encodeURIComponent(at(HOUR))}`;
+    const response = await h.call(viewer, { method: 'GET', url: `/api/v1/alerts/stats${query}` });
+    expect(response.statusCode, response.body).toBe(200);
+    const sources = new Map(response.json<AlertStatsResponse>().topSources.map((s) => [s.ip, s]));
+    const google = sources.get('8.8.8.8');
+    expect(google).toMatchObject({ ip: '8.8.8.8', alerts: 1, country: 'US' });
+    expect(typeof google?.lat).toBe('number');
+    expect(typeof google?.lon).toBe('number');
+    for (const ip of ['10.1.2.3', '192.0.2.2', '192.0.2.1']) {
+      const source = sources.get(ip);
+      expect(source, ip).toBeDefined();
+      expect(source?.country, ip).toBeUndefined();
+      expect(source?.lat, ip).toBeUndefined();
+    }
+  });
+
   it('refuses an inverted range and too many buckets, and needs a principal', async () => {
     const bad = await h.call(viewer, { method: 'GET', url: `/api/v1/alerts/stats?from=${encodeURIComponent(at(0))}&to=${encodeURIComponent(at(-HOUR))}` });
     expect(bad.statusCode).toBe(400);

@@ -1,5 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type * as GeoipLite from 'geoip-lite';
+import { createRequire } from 'node:module';
+import { BlockList, isIP } from 'node:net';
 import { SEVERITIES, type Alert, type Role, type Severity } from '../../../core/cases/types.js';
 import type { Clock } from '../../../core/clock.js';
 import { UserError } from '../../../core/errors.js';
@@ -57,15 +60,46 @@ export const AlertStatsResponse = Type.Object({
     Type.Object({
       ip: Type.String(),
       alerts: Type.Integer(),
-      country: Type.Optional(Type.String({ description: 'source.geo.country_iso_code, when the alert entities carry it.' })),
+      country: Type.Optional(Type.String({ description: 'ISO country code: the source.geo.country_iso_code entity, else a GeoIP lookup of a public address.' })),
       lat: Type.Optional(Type.Number()),
       lon: Type.Optional(Type.Number()),
     }),
-    { description: 'By the `source.ip` entity of the alerts. Geo only when the rule grouped by source.geo.* fields too (GeoIP lives on events).' },
+    { description: 'By the `source.ip` entity of the alerts. Geo from the source.geo.* entities when the rule grouped by them, else from a GeoIP lookup (geoip-lite) of the address; none for private and other special-purpose addresses.' },
   ),
   incidents: Type.Object({ open: Type.Integer({ description: 'Incidents new, acknowledged, investigating or contained (all time).' }) }),
 });
 export type AlertStatsResponse = Static<typeof AlertStatsResponse>;
+
+// Ranges no public GeoIP answer applies to (IANA special-purpose registries): private, loopback,
+// link-local, CGNAT, documentation, benchmarking, multicast and reserved. Restated from
+// ingest/enrich/geoip/special-ranges.ts: api/ does not import ingest/.
+const SPECIAL = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24],
+  ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) SPECIAL.addSubnet(network, prefix, 'ipv4');
+for (const [network, prefix] of [
+  ['::', 127], ['64:ff9b:1::', 48], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
+] as const) SPECIAL.addSubnet(network, prefix, 'ipv6');
+
+/** A public address's country and coordinates; undefined for special-purpose ranges, non-addresses and misses. */
+export type SourceGeoLookup = (ip: string) => { country: string; lat?: number; lon?: number } | undefined;
+
+let geoipLite: typeof GeoipLite | undefined;
+
+/**
+ * geoip-lite, required on the first public address (its import reads ~100 MB of data
+ * synchronously, which a server whose alerts name only private addresses should not pay for).
+ */
+export const lookupSourceGeo: SourceGeoLookup = (ip) => {
+  const family = isIP(ip);
+  if (family === 0 || SPECIAL.check(ip, family === 4 ? 'ipv4' : 'ipv6')) return undefined;
+  geoipLite ??= createRequire(import.meta.url)('geoip-lite') as typeof GeoipLite;
+  const found = geoipLite.lookup(ip);
+  if (!found?.country) return undefined;
+  const [lat, lon] = found.ll;
+  return typeof lat === 'number' && typeof lon === 'number' && Number.isFinite(lat) && Number.isFinite(lon) ? { country: found.country, lat, lon } : { country: found.country };
+};
 
 function zeroCounts(): Record<Severity, number> {
   return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
@@ -91,7 +125,7 @@ function top<T>(map: Map<string, T & { alerts: number }>): (T & { alerts: number
  * the same on SQLite and Elasticsearch) over at most {@link MAX_STATS_ALERTS} alerts, newest first.
  * SLA breaches are not here: GET /api/v1/incidents?sla=breached counts them with the SLA policy.
  */
-export function registerAlertStats(app: FastifyInstance, cases: () => CaseStore | undefined, clock: Clock): void {
+export function registerAlertStats(app: FastifyInstance, cases: () => CaseStore | undefined, clock: Clock, geo: SourceGeoLookup = lookupSourceGeo): void {
   app.get<{ Querystring: Static<typeof AlertStatsQuery> }>(
     '/api/v1/alerts/stats',
     {
@@ -150,6 +184,14 @@ export function registerAlertStats(app: FastifyInstance, cases: () => CaseStore 
         sources.set(ip, source);
       }
 
+      // GeoIP for the top sources the alert entities did not locate (alerts carry no geo unless the
+      // rule grouped by source.geo.*): only the few shown, so the lookup cost stays bounded.
+      const topSources = top(sources).map((source) => {
+        if (source.lat !== undefined) return source;
+        const found = geo(source.ip);
+        return found ? { ...source, ...found, country: source.country ?? found.country } : source;
+      });
+
       const open = await store.incidents.list({ filter: { op: 'or', children: OPEN_INCIDENT.map((value) => ({ op: 'eq' as const, field: 'status', value, caseSensitive: true })) }, limit: 1 });
       return {
         from,
@@ -160,7 +202,7 @@ export function registerAlertStats(app: FastifyInstance, cases: () => CaseStore 
         scanned,
         truncated: total > scanned,
         topRules: top(rules),
-        topSources: top(sources),
+        topSources,
         incidents: { open: open.total },
       };
     },

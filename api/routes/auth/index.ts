@@ -63,6 +63,9 @@ export const MethodsResponse = Type.Object(
   {
     password: Type.Boolean({ description: 'Local accounts sign in with POST /api/v1/auth/login.' }),
     oidc: Type.Boolean({ description: 'Single sign-on through GET /api/v1/auth/oidc/login is configured.' }),
+    firstRun: Type.Boolean({
+      description: 'No user has signed in yet, so the sign-in page points to the admin password printed once at first start.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -106,7 +109,8 @@ function noStore(reply: FastifyReply): void {
  * - POST logout: ends the request's session and clears the cookie (204); nothing for an API token.
  * - GET me: who the request is, and for a session its CSRF token and times.
  * - GET methods (public): which ways of signing in the sign-in page offers (the OIDC route
- *   itself cannot be probed without starting a flow).
+ *   itself cannot be probed without starting a flow), and whether nobody has signed in yet
+ *   (`firstRun`), so the page shows where the first admin password is only then.
  *
  * A login body must be JSON (Fastify answers 415 to anything else), which a cross-site form
  * cannot send, so the login itself cannot be forged from another site.
@@ -172,7 +176,17 @@ export async function authRoutes(app: FastifyInstance, options: AuthRouteOptions
       config: { public: true },
       schema: { summary: 'The ways of signing in: local password, single sign-on', tags: ['auth'], response: { 200: MethodsResponse } },
     },
-    async () => ({ password: true, oidc: options.oidc ?? false }),
+    async (request) => {
+      let firstRun = false;
+      try {
+        const signedInBefore = await cases.users.list({ filter: { op: 'exists', field: 'lastLoginAt' }, limit: 1 });
+        firstRun = signedInBefore.items.length === 0;
+      } catch (error) {
+        // Only a hint: a store that cannot answer must not take single sign-on off the page.
+        request.log.warn({ err: error }, 'cannot tell whether anyone has signed in; no first-run hint');
+      }
+      return { password: true, oidc: options.oidc ?? false, firstRun };
+    },
   );
 
   app.get(

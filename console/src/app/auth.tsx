@@ -40,6 +40,8 @@ export interface LoginResult {
 export interface SignInMethods {
   readonly password: boolean;
   readonly oidc: boolean;
+  /** No one has signed in yet: the login page shows where the first admin's password is. */
+  readonly firstRun: boolean;
 }
 
 /** The query key of the signed-in principal (null: signed out). */

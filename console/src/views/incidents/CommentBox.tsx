@@ -6,7 +6,7 @@ import type { IncidentWriter } from './useIncidentWrite';
 /** The largest comment the API takes (MAX_COMMENT_LENGTH). */
 const MAX_COMMENT = 64 * 1024;
 
-/** Write a comment (Markdown, kept as text) with a preview of exactly how it will be shown. */
+/** Write a comment in Markdown, with a preview through the same renderer the timeline uses. */
 export function CommentBox({ writer }: { readonly writer: IncidentWriter }) {
   const [body, setBody] = useState('');
   const [tab, setTab] = useState<string | null>('write');
@@ -27,7 +27,7 @@ export function CommentBox({ writer }: { readonly writer: IncidentWriter }) {
         <Tabs.Panel value="write" pt={4}>
           <Textarea
             label="Comment"
-            description="Markdown is kept as written and shown as plain text."
+            description="Markdown: **bold**, *italic*, `code`, lists, headings, http(s) and mailto links. HTML shows as text."
             rows={5}
             resize="vertical"
             maxLength={MAX_COMMENT}

@@ -100,15 +100,17 @@ describe('IncidentDetailPage', () => {
     await waitFor(() => expect(screen.queryByText(/changed this incident since you opened it/)).toBeNull());
   });
 
-  it('renders a comment as text: markup in it is not turned into elements', async () => {
-    const body = 'See **this**:\n<script>window.pwned = true</script>\n<img src=x onerror=alert(1)> https://evil.example/';
+  it('renders a comment as Markdown: raw HTML in it stays text, unsafe links are dropped', async () => {
+    const body = 'See **this**:\n<script>window.pwned = true</script>\n<img src=x onerror=alert(1)> [evil](javascript:alert(1)) [ok](https://wiki.example/)';
     stubApi({ incident: () => incidentFixture(), timeline: [timelineEntry({ id: 'c1', kind: 'comment', actor: 'bob', body })] });
     const { container } = renderRoutes(routes, '/incidents/inc-1');
     const rendered = await screen.findByTestId('comment-body');
-    expect(rendered.textContent).toBe(body);
+    expect(rendered.querySelector('strong')?.textContent).toBe('this');
+    expect(rendered.textContent).toContain('<script>window.pwned = true</script>');
+    expect(rendered.textContent).toContain('<img src=x onerror=alert(1)>');
     expect(container.querySelector('script')).toBeNull();
     expect(container.querySelector('img')).toBeNull();
-    expect(within(rendered).queryByRole('link')).toBeNull();
+    expect(within(rendered).getAllByRole('link').map((link) => link.getAttribute('href'))).toEqual(['https://wiki.example/']);
     expect((window as { pwned?: boolean }).pwned).toBeUndefined();
   });
 

@@ -1,4 +1,4 @@
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { routes } from '../../app/routes';
@@ -11,7 +11,7 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 const USER = { id: 'alice', username: 'alice', roles: ['analyst'] };
 
 /** The API: signed out until a login with `good-password`; `login` answers what the test asks. */
-function stubApi(options: { oidc?: boolean; login?: (body: { username: string; password: string }) => Response } = {}) {
+function stubApi(options: { oidc?: boolean; firstRun?: boolean; login?: (body: { username: string; password: string }) => Response } = {}) {
   let signedIn = false;
   const logins: unknown[] = [];
   vi.stubGlobal(
@@ -20,7 +20,7 @@ function stubApi(options: { oidc?: boolean; login?: (body: { username: string; p
       const url = String(input);
       if (url === '/api/v1/auth/me')
         return signedIn ? json(200, { principal: 'alice', roles: ['analyst'], user: USER, csrfToken: 'c' }) : json(401, { error: 'unauthorized', message: 'authentication required' });
-      if (url === '/api/v1/auth/methods') return json(200, { password: true, oidc: options.oidc ?? false });
+      if (url === '/api/v1/auth/methods') return json(200, { password: true, oidc: options.oidc ?? false, firstRun: options.firstRun ?? false });
       if (url === '/api/v1/auth/login') {
         const body = JSON.parse(init?.body as string) as { username: string; password: string };
         logins.push(body);
@@ -72,18 +72,20 @@ describe('LoginView', () => {
     expect((await screen.findByRole('alert')).textContent).toContain('Try again in 30 s');
   });
 
-  it('offers single sign-on only when OIDC is configured, and the first-run hint', async () => {
-    stubApi({ oidc: true });
+  it('offers single sign-on only when OIDC is configured, and the first-run hint only on a first run', async () => {
+    stubApi({ oidc: true, firstRun: true });
     const view = renderRoutes(routes, '/login');
     const sso = await screen.findByRole('link', { name: 'Sign in with single sign-on' });
     expect(sso.getAttribute('href')).toBe('/api/v1/auth/oidc/login');
     expect(screen.getByText(/First start\?/).textContent).toContain('printed once in the terminal');
     view.unmount();
-    stubApi({ oidc: false });
+    stubApi({ oidc: false, firstRun: false });
     renderRoutes(routes, '/login');
     await screen.findByRole('button', { name: 'Sign in' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The methods answer has arrived once its loading line is gone.
+    await waitFor(() => expect(screen.queryByText('Checking single sign-on…')).toBeNull());
     expect(screen.queryByRole('link', { name: 'Sign in with single sign-on' })).toBeNull();
+    expect(screen.queryByText(/First start\?/)).toBeNull();
   });
 
   it('never follows ?next off the console (no open redirect)', async () => {

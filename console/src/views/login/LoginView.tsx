@@ -6,6 +6,9 @@ import { api, setCsrfToken } from '../../api/client';
 import { ME_QUERY_KEY, safeNext, useAuth, type LoginResult, type Me, type SignInMethods } from '../../app/auth';
 import { LoadingState } from '../../components/States';
 
+/** GET /api/v1/auth/methods. */
+type Methods = SignInMethods;
+
 /** Why a sign-in failed, in words for the person at the keyboard. */
 async function loginFailure(response: Response): Promise<string> {
   let message: string | undefined;
@@ -25,7 +28,8 @@ async function loginFailure(response: Response): Promise<string> {
 
 /**
  * The sign-in page: a local account (POST /api/v1/auth/login) or single sign-on when the server
- * has OIDC configured; afterwards back to `?next=` (a console path only).
+ * has OIDC configured; afterwards back to `?next=` (a console path only). Until anyone has signed
+ * in (`firstRun`), it says where the first admin password was printed.
  */
 export function LoginView() {
   const auth = useAuth();
@@ -33,7 +37,7 @@ export function LoginView() {
   const next = safeNext(params.get('next'));
   const navigate = useNavigate();
   const client = useQueryClient();
-  const methods = useQuery({ queryKey: ['auth', 'methods'], queryFn: () => api<SignInMethods>('/api/v1/auth/methods'), staleTime: Infinity, retry: false });
+  const methods = useQuery({ queryKey: ['auth', 'methods'], queryFn: () => api<Methods>('/api/v1/auth/methods'), staleTime: Infinity, retry: false });
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | undefined>();
@@ -97,9 +101,11 @@ export function LoginView() {
                 </Button>
               </>
             ) : null}
-            <Text size="xs" c="dimmed">
-              First start? The password of the <Code>admin</Code> account was printed once in the terminal that started Watchpost.
-            </Text>
+            {methods.data?.firstRun ? (
+              <Text size="xs" c="dimmed">
+                First start? The password of the <Code>admin</Code> account was printed once in the terminal that started Watchpost.
+              </Text>
+            ) : null}
           </Stack>
         </form>
       </Paper>

@@ -5,6 +5,7 @@ import type { AlertStatsResponse } from './overviewApi';
 import { FIRST_RATE_MS } from './IngestHealth';
 import { basisOf, OverviewView } from './OverviewView';
 import { parseSourceCounters } from './overviewApi';
+import { countryAt, escapeHtml, WORLD, worldMapOption, type SourcePoint } from './worldMap';
 
 const zero = { informational: 0, low: 0, medium: 0, high: 0, critical: 0 };
 const STATS: AlertStatsResponse = {
@@ -22,7 +23,11 @@ const STATS: AlertStatsResponse = {
     { ruleId: 'ssh-brute-force', ruleTitle: 'SSH brute force', alerts: 2, matches: 40, severity: 'high' },
     { ruleId: 'port-scan', ruleTitle: 'Port scan', alerts: 1, matches: 1, severity: 'low' },
   ],
-  topSources: [{ ip: '203.0.113.7', alerts: 2, country: 'NL', lat: 52.4, lon: 4.9 }],
+  topSources: [
+    { ip: '8.8.8.8', alerts: 4, country: 'US', lat: 37.751, lon: -97.822 },
+    { ip: '145.100.1.1', alerts: 1, country: 'NL', lat: 52.4, lon: 4.9 },
+    { ip: '10.0.0.5', alerts: 2 },
+  ],
   incidents: { open: 4 },
 };
 
@@ -65,7 +70,9 @@ describe('OverviewView', () => {
     expect(rows[1]?.textContent).toContain('SSH brute force');
     expect(within(rules).getByRole('link', { name: 'SSH brute force' }).getAttribute('href')).toBe('/alerts?rule=ssh-brute-force');
     expect(screen.getByRole('img', { name: /Alerts per 15m bucket by severity/ })).toBeTruthy();
-    expect(screen.getByRole('img', { name: /latitude and longitude/ })).toBeTruthy();
+    expect(screen.getByRole('img', { name: 'World map of the top source addresses: 2 of 3 located' })).toBeTruthy();
+    const sources = screen.getByRole('table', { name: 'Top source addresses by alerts' });
+    expect(within(sources).getAllByRole('row')[1]?.textContent).toContain('US (United States)');
     expect(screen.getByRole('link', { name: 'Open incidents: 4' })).toBeTruthy();
     expect((await screen.findByRole('link', { name: 'SLA breaches (open incidents): 2+' })).getAttribute('href')).toContain('sla=breached');
     const health = await screen.findByRole('table', { name: 'Ingest health per source' });
@@ -110,6 +117,40 @@ describe('OverviewView', () => {
     renderView(<OverviewView />);
     expect(await screen.findByRole('heading', { name: 'No alerts in this range' })).toBeTruthy();
     expect(screen.getByRole('heading', { name: 'No rules fired in this range' })).toBeTruthy();
+  });
+
+  it('builds the world map option: geo countries, shaded where sources are, scatter of located sources sized by alerts', () => {
+    expect(WORLD.features.length).toBeGreaterThan(150);
+    expect(countryAt(-97.822, 37.751)).toBe('United States of America');
+    expect(countryAt(4.9, 52.4)).toBe('Netherlands');
+    expect(countryAt(-30, 0)).toBeUndefined();
+    expect(countryAt(100, 60)).toBe('Russia');
+    expect(countryAt(178, -17.8)).toBe('Fiji');
+    // No ring jumps across the map (a line from +180 to -180 would cross the whole map).
+    const jumps = WORLD.features.flatMap((f) => (f.geometry.type === 'MultiPolygon' ? f.geometry.coordinates.flat() : f.geometry.type === 'Polygon' ? f.geometry.coordinates : []))
+      .filter((ring) => ring.some((p, i) => i > 0 && Math.abs((p[0] ?? 0) - (ring[i - 1]?.[0] ?? 0)) > 180));
+    expect(jumps).toEqual([]);
+    const option = worldMapOption(STATS, 'light') as {
+      geo: { map: string; regions: { name: string }[]; itemStyle: { areaColor: string } };
+      series: { type: string; coordinateSystem: string; data: SourcePoint[]; symbolSize: (v: [number, number, number]) => number }[];
+      tooltip: { formatter: (p: unknown) => string };
+    };
+    expect(option.geo.map).toBe('world');
+    expect(option.geo.regions.map((r) => r.name).sort()).toEqual(['Netherlands', 'United States of America']);
+    const [scatter] = option.series;
+    expect(scatter?.type).toBe('scatter');
+    expect(scatter?.coordinateSystem).toBe('geo');
+    expect(scatter?.data).toEqual([
+      { name: '8.8.8.8', value: [-97.822, 37.751, 4], country: 'US' },
+      { name: '145.100.1.1', value: [4.9, 52.4, 1], country: 'NL' },
+    ]);
+    expect(scatter?.symbolSize([0, 0, 4])).toBeGreaterThan(scatter?.symbolSize([0, 0, 1]) ?? Infinity);
+    const tip = option.tooltip.formatter({ componentType: 'series', data: scatter?.data[0] });
+    expect(tip).toBe('8.8.8.8<br/>US (United States)<br/>4 alerts');
+    expect(option.tooltip.formatter({ componentType: 'series', data: { name: '<img src=x>', value: [0, 0, 1] } })).toBe('&lt;img src=x&gt;<br/>unknown country<br/>1 alert');
+    expect(escapeHtml(`a&"'`)).toBe('a&amp;&quot;&#39;');
+    const dark = worldMapOption(STATS, 'dark') as { geo: { itemStyle: { areaColor: string } } };
+    expect(dark.geo.itemStyle.areaColor).not.toBe(option.geo.itemStyle.areaColor);
   });
 
   it('parses per-source counters, summing drops over reasons', () => {

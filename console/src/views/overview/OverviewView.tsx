@@ -1,4 +1,4 @@
-import { Anchor, Group, Paper, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Group, Paper, SegmentedControl, SimpleGrid, Stack, Table, Text, Title, useComputedColorScheme } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
@@ -7,7 +7,8 @@ import { PageHeader } from '../../components/PageHeader';
 import { EmptyState, ErrorState, LoadingState, QueryView } from '../../components/States';
 import { IngestHealth } from './IngestHealth';
 import { fetchSlaBreaches, fetchStats, OPEN_INCIDENT_STATUSES, RANGES, type AlertStatsResponse, type Range } from './overviewApi';
-import { severityBarsOption, sourceScatterOption } from './overviewCharts';
+import { severityBarsOption } from './overviewCharts';
+import { countryLabel, worldMapOption } from './worldMap';
 
 const OPEN_QUERY = OPEN_INCIDENT_STATUSES.map((s) => `status=${s}`).join('&');
 
@@ -62,11 +63,18 @@ function TopRules({ stats }: { readonly stats: AlertStatsResponse }) {
 }
 
 function TopSources({ stats }: { readonly stats: AlertStatsResponse }) {
-  const option = useMemo(() => sourceScatterOption(stats), [stats]);
+  const scheme = useComputedColorScheme('light');
+  const option = useMemo(() => worldMapOption(stats, scheme), [stats, scheme]);
   if (stats.topSources.length === 0) return <EmptyState title="No source addresses in this range" />;
-  const located = stats.topSources.some((s) => s.lat !== undefined);
+  const located = stats.topSources.filter((s) => s.lat !== undefined).length;
   return (
     <Stack gap="xs">
+      <Chart option={option} label={`World map of the top source addresses: ${located} of ${stats.topSources.length} located`} height={260} />
+      {located === 0 ? (
+        <Text size="xs" c="dimmed">
+          None of the top sources has a location: private, loopback and documentation addresses have none.
+        </Text>
+      ) : null}
       <Table aria-label="Top source addresses by alerts" striped>
         <Table.Thead>
           <Table.Tr>
@@ -83,19 +91,12 @@ function TopSources({ stats }: { readonly stats: AlertStatsResponse }) {
                   {source.ip}
                 </Anchor>
               </Table.Td>
-              <Table.Td>{source.country ?? '—'}</Table.Td>
+              <Table.Td>{source.country ? countryLabel(source.country) : '—'}</Table.Td>
               <Table.Td ta="right">{source.alerts}</Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
       </Table>
-      {located ? (
-        <Chart option={option} label="Top source addresses by latitude and longitude" height={200} />
-      ) : (
-        <Text size="xs" c="dimmed">
-          No coordinates: the alerts carry no source.geo entities (GeoIP is on the events).
-        </Text>
-      )}
     </Stack>
   );
 }

@@ -28,26 +28,3 @@ export function severityBarsOption(stats: AlertStatsResponse): EChartsCoreOption
     })),
   };
 }
-
-/**
- * Sources with coordinates on a plain equirectangular grid (longitude × latitude, no basemap:
- * echarts ships no world geometry and the console downloads none).
- */
-export function sourceScatterOption(stats: AlertStatsResponse): EChartsCoreOption {
-  const located = stats.topSources.filter((s) => s.lat !== undefined && s.lon !== undefined);
-  const most = Math.max(1, ...located.map((s) => s.alerts));
-  return {
-    tooltip: { trigger: 'item', formatter: (p: { data: [number, number, number, string] }) => `${p.data[3]}: ${p.data[2]} alerts` },
-    grid: { left: 36, right: 8, top: 8, bottom: 24 },
-    xAxis: { type: 'value', min: -180, max: 180, interval: 60, name: 'lon', nameGap: 4, axisLabel: { fontSize: 10 }, splitLine: { lineStyle: { opacity: 0.3 } } },
-    yAxis: { type: 'value', min: -90, max: 90, interval: 30, name: 'lat', nameGap: 4, axisLabel: { fontSize: 10 }, splitLine: { lineStyle: { opacity: 0.3 } } },
-    series: [
-      {
-        type: 'scatter',
-        data: located.map((s) => [s.lon, s.lat, s.alerts, s.ip]),
-        symbolSize: (value: [number, number, number]) => 6 + 18 * Math.sqrt(value[2] / most),
-        itemStyle: { color: SEVERITY_COLOURS.high, opacity: 0.8 },
-      },
-    ],
-  };
-}

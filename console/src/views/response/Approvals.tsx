@@ -1,6 +1,7 @@
 import { Badge, Button, Code, Group, Stack, Table, Text } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { IfRole } from '../../app/auth';
 import { EmptyState, ErrorState, QueryView } from '../../components/States';
 import { ReasonDialog } from './ReasonDialog';
 import { approveRun, currentStep, fetchRuns, rejectRun, type Run } from './responseApi';
@@ -55,6 +56,14 @@ function ApprovalRow({ run }: { readonly run: Run }) {
         </Stack>
       </Table.Td>
       <Table.Td>
+        <IfRole
+          role="approver"
+          fallback={
+            <Text size="xs" c="dimmed">
+              Approvers decide
+            </Text>
+          }
+        >
         <Stack gap={4}>
           <Group gap={4} wrap="nowrap">
             <Button color="green" loading={approve.isPending} onClick={() => approve.mutate()} aria-label={`Approve ${run.playbookId} step ${step?.id ?? ''}`}>
@@ -75,6 +84,7 @@ function ApprovalRow({ run }: { readonly run: Run }) {
           onClose={() => setRejecting(false)}
           onConfirm={(reason) => reject.mutate(reason)}
         />
+        </IfRole>
       </Table.Td>
     </Table.Tr>
   );

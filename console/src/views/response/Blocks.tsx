@@ -1,6 +1,7 @@
 import { Button, Code, Stack, Table, Text, VisuallyHidden } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { IfRole } from '../../app/auth';
 import { EmptyState, QueryView } from '../../components/States';
 import { ReasonDialog } from './ReasonDialog';
 import { BUSY_POLL_MS, fetchBlocks, fetchRuns, formatDuration, hasBusyRuns, IDLE_POLL_MS, pollInterval, releaseBlock, type Block } from './responseApi';
@@ -118,7 +119,16 @@ export function Blocks({ kind }: { readonly kind: 'ip' | 'account' }) {
                   </Table.Td>
                   <Table.Td>{block.verifiedAt ? new Date(block.verifiedAt).toLocaleTimeString() : 'not yet'}</Table.Td>
                   <Table.Td>
-                    <ReleaseButton block={block} />
+                    <IfRole
+                      role="responder"
+                      fallback={
+                        <Text size="xs" c="dimmed">
+                          Responders {kind === 'ip' ? 'release' : 're-enable'}
+                        </Text>
+                      }
+                    >
+                      <ReleaseButton block={block} />
+                    </IfRole>
                   </Table.Td>
                 </Table.Tr>
               ))}

@@ -47,11 +47,12 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
-function mockApi(approve: () => Response = () => json({ ...PENDING, status: 'queued' })) {
+function mockApi(approve: () => Response = () => json({ ...PENDING, status: 'queued' }), roles: string[] = ['approver']) {
   const fetchMock = vi.fn(async (input: string, _init?: RequestInit) => {
     const url = new URL(input, 'http://localhost');
     if (url.pathname === '/api/v1/runs' && url.searchParams.get('status') === 'pending_approval') return json({ items: [PENDING], total: 1 });
     if (url.pathname === '/api/v1/runs') return json({ items: [PENDING], total: 1 });
+    if (url.pathname === '/api/v1/auth/me') return json({ principal: 'user:u1', roles, csrfToken: 'csrf-1' });
     if (url.pathname === '/api/v1/runs/run-1/approve') return approve();
     if (url.pathname === '/api/v1/blocks' && url.searchParams.get('kind') === 'ip') return json({ items: [BLOCK], total: 1 });
     if (url.pathname === '/api/v1/blocks') return json({ items: [], total: 0 });
@@ -73,7 +74,7 @@ describe('ResponseView', () => {
     renderView(<ResponseView />);
     const table = await screen.findByRole('table', { name: 'Pending approvals' });
     expect(within(table).getByText('internal-address')).toBeTruthy();
-    await userEvent.setup().click(within(table).getByRole('button', { name: /Approve block-ssh-brute-force/ }));
+    await userEvent.setup().click(await within(table).findByRole('button', { name: /Approve block-ssh-brute-force/ }));
     await vi.waitFor(() => {
       const call = fetchMock.mock.calls.find(([u]) => String(u).startsWith('/api/v1/runs/run-1/approve'));
       expect(call?.[0]).toBe('/api/v1/runs/run-1/approve?step=block');
@@ -92,11 +93,43 @@ describe('ResponseView', () => {
     const reads = (path: string) => fetchMock.mock.calls.filter(([u]) => String(u).startsWith(path)).length;
     const blocksBefore = reads('/api/v1/blocks');
     const runsBefore = reads('/api/v1/runs?');
-    await userEvent.setup().click(within(table).getByRole('button', { name: /Approve block-ssh-brute-force/ }));
+    await userEvent.setup().click(await within(table).findByRole('button', { name: /Approve block-ssh-brute-force/ }));
     await vi.waitFor(() => {
       expect(reads('/api/v1/blocks')).toBeGreaterThan(blocksBefore);
       expect(reads('/api/v1/runs?')).toBeGreaterThan(runsBefore);
     });
+  });
+
+  it('hides every decision from a viewer: approvers decide, responders release, an admin closes the breaker', async () => {
+    mockApi(undefined, ['viewer']);
+    renderView(<ResponseView />);
+    const approvals = await screen.findByRole('table', { name: 'Pending approvals' });
+    expect(await within(approvals).findByText('Approvers decide')).toBeTruthy();
+    expect(within(approvals).queryByRole('button')).toBeNull();
+    const blocks = await screen.findByRole('table', { name: 'Active blocks' });
+    expect(within(blocks).getByText('Responders release')).toBeTruthy();
+    expect(within(blocks).queryByRole('button')).toBeNull();
+    expect(await screen.findByText('An admin closes the breaker')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Close breaker' })).toBeNull();
+  });
+
+  it('shows an approver approve, reject and release, but not the admin-only breaker close', async () => {
+    mockApi(undefined, ['approver']);
+    renderView(<ResponseView />);
+    const approvals = await screen.findByRole('table', { name: 'Pending approvals' });
+    expect(await within(approvals).findByRole('button', { name: /Approve block-ssh-brute-force/ })).toBeTruthy();
+    expect(within(approvals).getByRole('button', { name: /Reject block-ssh-brute-force/ })).toBeTruthy();
+    expect(within(approvals).queryByText('Approvers decide')).toBeNull();
+    const blocks = await screen.findByRole('table', { name: 'Active blocks' });
+    expect(within(blocks).getByRole('button', { name: 'Release 203.0.113.7 on nftables' })).toBeTruthy();
+    expect(await screen.findByText('An admin closes the breaker')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Close breaker' })).toBeNull();
+  });
+
+  it('shows an admin the breaker close', async () => {
+    mockApi(undefined, ['admin']);
+    renderView(<ResponseView />);
+    expect(await screen.findByRole('button', { name: 'Close breaker' })).toBeTruthy();
   });
 
   it('polls every 3 s while a run is queued or running, every 30 s otherwise', () => {
@@ -113,7 +146,7 @@ describe('ResponseView', () => {
     mockApi(() => json({ error: 'forbidden', code: 'WATCHPOST_ERR_RUN_SELF_APPROVAL', message: 'ana requested run run-1 and may not decide it' }, 403));
     renderView(<ResponseView />);
     const table = await screen.findByRole('table', { name: 'Pending approvals' });
-    await userEvent.setup().click(within(table).getByRole('button', { name: /Approve block-ssh-brute-force/ }));
+    await userEvent.setup().click(await within(table).findByRole('button', { name: /Approve block-ssh-brute-force/ }));
     expect(await screen.findByText('ana requested run run-1 and may not decide it')).toBeTruthy();
     expect(screen.getByText('WATCHPOST_ERR_RUN_SELF_APPROVAL')).toBeTruthy();
   });

@@ -1,6 +1,7 @@
 import { Alert, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
+import { IfRole } from '../../app/auth';
 import { PageHeader } from '../../components/PageHeader';
 import { ErrorState } from '../../components/States';
 import { Approvals } from './Approvals';
@@ -40,9 +41,18 @@ function BreakerBanner() {
           {breaker.data.reason ?? 'Too many blocks in a short time.'}
           {breaker.data.openedAt ? ` Opened ${new Date(breaker.data.openedAt).toLocaleString()}.` : ''}
         </Text>
-        <Button color="orange" loading={close.isPending} onClick={() => close.mutate()}>
-          Close breaker
-        </Button>
+        <IfRole
+          role="admin"
+          fallback={
+            <Text size="xs" c="dimmed">
+              An admin closes the breaker
+            </Text>
+          }
+        >
+          <Button color="orange" loading={close.isPending} onClick={() => close.mutate()}>
+            Close breaker
+          </Button>
+        </IfRole>
       </Group>
       {close.isError ? <ErrorState error={close.error} title="Could not close the breaker" /> : null}
     </Alert>

@@ -1,8 +1,9 @@
 import { Badge, Box, Button, Group, List, Paper, SimpleGrid, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
+import { IfRole } from '../../app/auth';
 import { ErrorState } from '../../components/States';
-import { linesToEvents, problemsOf, testRule, uploadRule, type RuleProblem, type TestResult } from './rulesApi';
+import { problemsOf, samplesOf, testRule, uploadRule, type RuleProblem, type TestResult } from './rulesApi';
 
 /** Validation waits this long after the last keystroke. */
 export const VALIDATE_DELAY_MS = 600;
@@ -56,7 +57,7 @@ export function RuleEditor() {
     const controller = new AbortController();
     const timer = setTimeout(() => {
       setValidation({ state: 'checking' });
-      testRule(yaml, PROBE, controller.signal).then(
+      testRule(yaml, { events: PROBE }, controller.signal).then(
         (result) => setValidation({ state: 'done', problems: result.problems }),
         (error: unknown) => {
           if (controller.signal.aborted) return;
@@ -71,7 +72,8 @@ export function RuleEditor() {
     };
   }, [yaml]);
 
-  const test = useMutation<TestResult, unknown, void>({ mutationFn: () => testRule(yaml, linesToEvents(lines)) });
+  const samples = samplesOf(lines);
+  const test = useMutation<TestResult, unknown, void>({ mutationFn: () => testRule(yaml, samples) });
   const upload = useMutation({ mutationFn: () => uploadRule(uploadId.trim() || undefined, yaml) });
   const lineCount = yaml.split('\n').length;
   const errors = validation.state === 'done' ? validation.problems.filter((p) => p.severity !== 'warning') : [];
@@ -104,12 +106,21 @@ export function RuleEditor() {
         </Box>
         {validation.state === 'done' && validation.problems.length > 0 ? <Problems problems={validation.problems} /> : null}
         {validation.state === 'done' && validation.error ? <ErrorState error={validation.error} title="Could not validate" /> : null}
-        <Group align="flex-end" gap="xs">
-          <TextInput label="File id (optional)" size="xs" placeholder="root-login" value={uploadId} onChange={(e) => setUploadId(e.currentTarget.value)} />
-          <Button onClick={() => upload.mutate()} loading={upload.isPending}>
-            Upload rule
-          </Button>
-        </Group>
+        <IfRole
+          role="responder"
+          fallback={
+            <Text size="xs" c="dimmed">
+              Responders and above upload rules.
+            </Text>
+          }
+        >
+          <Group align="flex-end" gap="xs">
+            <TextInput label="File id (optional)" size="xs" placeholder="root-login" value={uploadId} onChange={(e) => setUploadId(e.currentTarget.value)} />
+            <Button onClick={() => upload.mutate()} loading={upload.isPending}>
+              Upload rule
+            </Button>
+          </Group>
+        </IfRole>
         {upload.isSuccess ? <Text size="xs" c="green">Uploaded as {upload.data.file}; ingest loads it at its next poll.</Text> : null}
         {upload.isError ? (
           problemsOf(upload.error).length > 0 ? (
@@ -124,7 +135,7 @@ export function RuleEditor() {
           Test against log lines
         </Title>
         <Textarea
-          label="Sample lines (one per line: an ECS event as JSON, or a raw line taken as its message)"
+          label="Sample lines (one per line: a raw log line as a sender or log file writes it, or an ECS event as JSON)"
           rows={10}
           ff="monospace"
           value={lines}
@@ -140,8 +151,8 @@ export function RuleEditor() {
           <Paper withBorder p="xs" aria-label="Test results">
             <Stack gap={2}>
               {test.data.events.map((event) => (
-                <Text key={event.index} size="xs">
-                  Line {event.index + 1}:{' '}
+                <Text key={event.index} size="xs" title={samples.order[event.index]}>
+                  Sample {event.index + 1}:{' '}
                   {event.matches.length === 0
                     ? 'no match'
                     : event.matches.map((m) => `${m.rule.title} (${m.matched.map((v) => `${v.field}=${String(v.value)}`).join(', ')})`).join('; ')}

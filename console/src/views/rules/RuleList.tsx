@@ -2,6 +2,7 @@ import { Badge, Button, Group, Modal, Pagination, Stack, Switch, Table, Text, Te
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
+import { IfRole } from '../../app/auth';
 import { EmptyState, ErrorState } from '../../components/States';
 import { switchRule, type RuleSummary } from './rulesApi';
 
@@ -175,7 +176,16 @@ export function RuleList({ rules, total }: { readonly rules: readonly RuleSummar
                   <Tags tags={rule.tags} />
                 </Table.Td>
                 <Table.Td>
-                  <Switch size="xs" checked={rule.enabled} onChange={() => setSwitching(rule)} aria-label={`${rule.enabled ? 'Disable' : 'Enable'} ${rule.title}`} />
+                  <IfRole
+                    role="responder"
+                    fallback={
+                      <Badge size="xs" variant="light" color={rule.enabled ? 'green' : 'gray'}>
+                        {rule.enabled ? 'on' : 'off'}
+                      </Badge>
+                    }
+                  >
+                    <Switch size="xs" checked={rule.enabled} onChange={() => setSwitching(rule)} aria-label={`${rule.enabled ? 'Disable' : 'Enable'} ${rule.title}`} />
+                  </IfRole>
                 </Table.Td>
               </Table.Tr>
             ))}

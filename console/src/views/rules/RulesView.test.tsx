@@ -36,9 +36,10 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
-function mockApi(rules: RuleSummary[] = RULES) {
+function mockApi(rules: RuleSummary[] = RULES, roles: string[] = ['approver']) {
   const fetchMock = vi.fn(async (input: string, init?: RequestInit) => {
     const url = new URL(input, 'http://localhost');
+    if (url.pathname === '/api/v1/auth/me') return json({ principal: 'user:u1', roles, csrfToken: 'csrf-1' });
     if (url.pathname === '/api/v1/rules') return json({ items: rules, total: rules.length });
     if (url.pathname === '/api/v1/rules/test') {
       const body = JSON.parse(init?.body as string) as { yaml: string };
@@ -109,6 +110,35 @@ describe('RulesView', () => {
     });
   });
 
+  it('is read-only for a viewer: no switches, no editor, no upload', async () => {
+    const fetchMock = mockApi(RULES, ['viewer']);
+    renderView(<RulesView />, '/rules');
+    const table = await screen.findByRole('table', { name: 'Rules' });
+    expect(await screen.findByText(/Read-only: analysts and above write and test rules/)).toBeTruthy();
+    expect(within(table).queryByRole('switch')).toBeNull();
+    expect(within(table).getByText('on')).toBeTruthy();
+    expect(within(table).getByText('off')).toBeTruthy();
+    expect(screen.queryByRole('textbox', { name: 'Rule YAML' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Upload rule' })).toBeNull();
+    // No validation request a viewer would be refused.
+    expect(fetchMock.mock.calls.some(([u]) => String(u).startsWith('/api/v1/rules/test'))).toBe(false);
+  });
+
+  it('lets an analyst write and test but not switch or upload; an approver does all', async () => {
+    mockApi(RULES, ['analyst']);
+    const view = renderView(<RulesView />, '/rules');
+    expect(await screen.findByRole('textbox', { name: 'Rule YAML' })).toBeTruthy();
+    expect(screen.getByText('Responders and above upload rules.')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Upload rule' })).toBeNull();
+    expect(within(screen.getByRole('table', { name: 'Rules' })).queryByRole('switch')).toBeNull();
+    view.unmount();
+    vi.unstubAllGlobals();
+    mockApi(RULES, ['approver']);
+    renderView(<RulesView />, '/rules');
+    expect(await screen.findByRole('button', { name: 'Upload rule' })).toBeTruthy();
+    expect(await screen.findByRole('switch', { name: 'Enable Port scan' })).toBeTruthy();
+  });
+
   it('shows a validation problem at line:col from a 400 of the test route', async () => {
     mockApi();
     renderView(<RulesView />, '/rules');
@@ -122,5 +152,24 @@ describe('RulesView', () => {
     expect(within(problems).getByText('13:9')).toBeTruthy();
     expect(within(problems).getByText(/nosuchmodifier is not a Sigma modifier/)).toBeTruthy();
     expect(screen.getByText('1 problem(s)')).toBeTruthy();
+  });
+
+  it('sends pasted raw lines as `lines` (parsed by the server) and JSON lines as `events`, and numbers results in that order', async () => {
+    const fetchMock = mockApi();
+    renderView(<RulesView />, '/rules');
+    await screen.findByRole('textbox', { name: 'Rule YAML' });
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('textbox', { name: /Sample lines/ }));
+    await user.paste('<38>Feb  1 10:00:00 bastion sshd[42]: Failed password for root from 203.0.113.9 port 4242 ssh2\n\n{"message":"as ECS"}\n');
+    await user.click(screen.getByRole('button', { name: 'Run test' }));
+    await screen.findByLabelText('Test results');
+    const sent = fetchMock.mock.calls
+      .filter(([u]) => String(u).startsWith('/api/v1/rules/test'))
+      .map(([, init]) => JSON.parse((init as RequestInit).body as string) as { events?: unknown[]; lines?: string[] })
+      .find((body) => body.lines !== undefined);
+    expect(sent?.lines).toEqual(['<38>Feb  1 10:00:00 bastion sshd[42]: Failed password for root from 203.0.113.9 port 4242 ssh2']);
+    expect(sent?.events).toEqual([{ message: 'as ECS' }]);
+    // The first result is the JSON event: the route takes events before lines.
+    expect(screen.getByText(/Sample 1:/).getAttribute('title')).toBe('{"message":"as ECS"}');
   });
 });

@@ -1,6 +1,7 @@
-import { Paper, Stack, Title } from '@mantine/core';
+import { Paper, Stack, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
+import { IfRole } from '../../app/auth';
 import { PageHeader } from '../../components/PageHeader';
 import { EmptyState, QueryView } from '../../components/States';
 import { Coverage } from './Coverage';
@@ -44,7 +45,17 @@ export function RulesView() {
         <Title order={2} size="h5" mb={4}>
           Editor
         </Title>
-        <RuleEditor />
+        {/* Validating and testing is POST /api/v1/rules/test (analyst); a viewer's editor could do nothing. */}
+        <IfRole
+          role="analyst"
+          fallback={
+            <Text size="sm" c="dimmed">
+              Read-only: analysts and above write and test rules, responders and above upload them.
+            </Text>
+          }
+        >
+          <RuleEditor />
+        </IfRole>
       </Paper>
     </Stack>
   );

@@ -39,8 +39,12 @@ export const switchRule = (key: string, enabled: boolean, reason: string | undef
     body: reason ? { reason } : {},
   });
 
-export const testRule = (yaml: string, events: Record<string, unknown>[], signal?: AbortSignal) =>
-  api<TestResult>('/api/v1/rules/test', { method: 'POST', body: { yaml, events }, ...(signal ? { signal } : {}) });
+export const testRule = (yaml: string, samples: { readonly events?: Record<string, unknown>[]; readonly lines?: string[] }, signal?: AbortSignal) =>
+  api<TestResult>('/api/v1/rules/test', {
+    method: 'POST',
+    body: { yaml, ...(samples.events && samples.events.length > 0 ? { events: samples.events } : {}), ...(samples.lines && samples.lines.length > 0 ? { lines: samples.lines } : {}) },
+    ...(signal ? { signal } : {}),
+  });
 
 export const uploadRule = (id: string | undefined, yaml: string) =>
   api<{ id: string; file: string; problems: RuleProblem[] }>('/api/v1/rules/custom', { method: 'POST', body: { ...(id ? { id } : {}), yaml } });
@@ -55,27 +59,39 @@ export function problemsOf(error: unknown): RuleProblem[] {
   }));
 }
 
-/**
- * Pasted log lines as sample events: a line that is a JSON object is taken as an ECS event; any
- * other line becomes `{ message, event.original }` (the API has no route that runs a parser on a
- * raw line, so such a line matches only rules on `message`).
- */
-export function linesToEvents(text: string): Record<string, unknown>[] {
-  return text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '')
-    .map((line) => {
-      if (line.startsWith('{')) {
-        try {
-          const parsed: unknown = JSON.parse(line);
-          if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-        } catch {
-          // Not JSON after all: a raw line.
+/** Pasted samples as the test route takes them, and the pasted text of each in the route's order. */
+export interface Samples {
+  /** Lines that are JSON objects: ECS events as stored. */
+  readonly events: Record<string, unknown>[];
+  /** Any other line: a raw log line, which the server parses as ingest would. */
+  readonly lines: string[];
+  /** The text of every sample in the order the route numbers its results: events, then lines. */
+  readonly order: string[];
+}
+
+/** Splits pasted text into ECS events (JSON object lines) and raw log lines; blank lines are skipped. */
+export function samplesOf(text: string): Samples {
+  const events: Record<string, unknown>[] = [];
+  const eventTexts: string[] = [];
+  const lines: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (line.trim() === '') continue;
+    if (line.trimStart().startsWith('{')) {
+      try {
+        const parsed: unknown = JSON.parse(line);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+          events.push(parsed as Record<string, unknown>);
+          eventTexts.push(line);
+          continue;
         }
+      } catch {
+        // Not JSON after all: a raw line.
       }
-      return { message: line, event: { original: line } };
-    });
+    }
+    lines.push(line);
+  }
+  return { events, lines, order: [...eventTexts, ...lines] };
 }
 
 /** The ATT&CK enterprise tactics (v18 splits defense evasion into stealth and defense impairment), as Sigma tags spell them. */

@@ -85,6 +85,42 @@ describe('SettingsView', () => {
     await waitFor(() => expect(calls.some((call) => call.method === 'POST' && call.url === '/api/v1/users/bob/disable')).toBe(true));
   });
 
+  it('lets an admin change a user’s roles (PATCH with the new set) and shows the last-admin refusal', async () => {
+    const calls = stubApi('admin', {
+      'PATCH /api/v1/users/bob': () => json(200, { id: 'bob', username: 'bob', roles: ['analyst', 'responder'], disabled: false, hasPassword: false, createdAt: NOW, updatedAt: NOW }),
+      'PATCH /api/v1/users/admin': () =>
+        json(400, { error: 'bad_request', code: 'WATCHPOST_ERR_AUTH_LAST_ADMIN', message: 'admin is the last enabled admin; make another admin first' }),
+    });
+    renderRoutes(routes, '/settings?tab=users');
+    const user = userEvent.setup();
+    await screen.findByRole('table', { name: 'Users' });
+
+    await user.click(screen.getByRole('button', { name: 'Edit roles of bob' }));
+    let dialog = await screen.findByRole('dialog', { name: 'Change roles' });
+    const save = within(dialog).getByRole('button', { name: 'Save roles' });
+    expect((save as HTMLButtonElement).disabled).toBe(true); // nothing changed yet
+    await user.click(within(dialog).getByLabelText(/Roles of bob/));
+    // The dropdown sits in a portal beside the modal, so queries must look into hidden nodes.
+    await user.click(await screen.findByRole('option', { name: 'responder', hidden: true }));
+    await user.click(save);
+    await waitFor(() => expect(calls.some((call) => call.method === 'PATCH')).toBe(true));
+    expect(calls.find((call) => call.method === 'PATCH')).toEqual({ url: '/api/v1/users/bob', method: 'PATCH', body: { roles: ['analyst', 'responder'] } });
+    await waitFor(() => expect(screen.queryByRole('dialog', { name: 'Change roles' })).toBeNull());
+
+    await user.click(screen.getByRole('button', { name: 'Edit roles of admin' }));
+    dialog = await screen.findByRole('dialog', { name: 'Change roles' });
+    await user.click(within(dialog).getByLabelText(/Roles of admin/));
+    await user.keyboard('{Backspace}'); // removes the admin pill
+    expect(within(dialog).getByText('A user needs at least one role.')).toBeTruthy();
+    await user.click(await screen.findByRole('option', { name: 'viewer', hidden: true }));
+    await user.click(within(dialog).getByRole('button', { name: 'Save roles' }));
+    const alert = await within(dialog).findByRole('alert');
+    expect(alert.textContent).toContain('last enabled admin');
+    expect(alert.textContent).toContain('WATCHPOST_ERR_AUTH_LAST_ADMIN');
+    expect(calls.filter((call) => call.method === 'PATCH').at(-1)).toEqual({ url: '/api/v1/users/admin', method: 'PATCH', body: { roles: ['viewer'] } });
+    expect(screen.getByRole('dialog', { name: 'Change roles' })).toBeTruthy();
+  });
+
   it('hides what a viewer cannot use: no users or tokens tab, no delete buttons', async () => {
     stubApi('viewer');
     renderRoutes(routes, '/settings?tab=users');

@@ -2,7 +2,7 @@ import { Badge, Button, Group, Modal, MultiSelect, PasswordInput, Stack, Table, 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
-import { ROLE_ORDER, useAuth } from '../../app/auth';
+import { ROLE_ORDER, useAuth, type Role } from '../../app/auth';
 import { EmptyState, ErrorState, QueryView } from '../../components/States';
 import { formatTime, type Page, type UserView } from './types';
 
@@ -44,11 +44,56 @@ function AddUser({ onClose }: { readonly onClose: () => void }) {
   );
 }
 
-/** Users and their roles; admins add, disable and enable them. */
+const ROLE_CHOICES = [...ROLE_ORDER, 'ingest'];
+
+/** Change one user's roles (PATCH /api/v1/users/:id); the API refuses to leave no enabled admin. */
+function EditRoles({ user, onClose }: { readonly user: UserView; readonly onClose: () => void }) {
+  const client = useQueryClient();
+  const [roles, setRoles] = useState<string[]>([...user.roles]);
+  const save = useMutation({
+    mutationFn: () => api<UserView>(`/api/v1/users/${encodeURIComponent(user.id)}`, { method: 'PATCH', body: { roles } }),
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: USERS_KEY });
+      onClose();
+    },
+  });
+  const unchanged = roles.length === user.roles.length && roles.every((role) => user.roles.includes(role as Role));
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate();
+  };
+  return (
+    <form onSubmit={submit}>
+      <Stack gap="xs">
+        {save.isError ? <ErrorState error={save.error} title="Roles not changed" /> : null}
+        <MultiSelect
+          label={`Roles of ${user.username}`}
+          description="viewer < analyst < responder < approver < admin; ingest is for machines."
+          required
+          data={ROLE_CHOICES}
+          value={roles}
+          onChange={setRoles}
+          error={roles.length === 0 ? 'A user needs at least one role.' : undefined}
+        />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button type="submit" loading={save.isPending} disabled={roles.length === 0 || unchanged}>
+            Save roles
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+/** Users and their roles; admins add users, change their roles, disable and enable them. */
 export function UsersTab() {
   const auth = useAuth();
   const client = useQueryClient();
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<UserView | undefined>();
   const users = useQuery({ queryKey: USERS_KEY, queryFn: () => api<Page<UserView>>('/api/v1/users', { query: { limit: 200 } }) });
   const toggle = useMutation({
     mutationFn: (user: UserView) => api<UserView>(`/api/v1/users/${encodeURIComponent(user.id)}/${user.disabled ? 'enable' : 'disable'}`, { method: 'POST' }),
@@ -92,16 +137,21 @@ export function UsersTab() {
                   </Table.Td>
                   {admin ? (
                     <Table.Td>
-                      <Button
-                        size="compact-xs"
-                        variant="default"
-                        disabled={user.id === auth.me?.user?.id && !user.disabled}
-                        loading={toggle.isPending && toggle.variables?.id === user.id}
-                        onClick={() => toggle.mutate(user)}
-                        aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${user.username}`}
-                      >
-                        {user.disabled ? 'Enable' : 'Disable'}
-                      </Button>
+                      <Group gap={4} wrap="nowrap">
+                        <Button size="compact-xs" variant="default" onClick={() => setEditing(user)} aria-label={`Edit roles of ${user.username}`}>
+                          Roles
+                        </Button>
+                        <Button
+                          size="compact-xs"
+                          variant="default"
+                          disabled={user.id === auth.me?.user?.id && !user.disabled}
+                          loading={toggle.isPending && toggle.variables?.id === user.id}
+                          onClick={() => toggle.mutate(user)}
+                          aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${user.username}`}
+                        >
+                          {user.disabled ? 'Enable' : 'Disable'}
+                        </Button>
+                      </Group>
                     </Table.Td>
                   ) : null}
                 </Table.Tr>
@@ -112,6 +162,9 @@ export function UsersTab() {
       </QueryView>
       <Modal opened={adding} onClose={() => setAdding(false)} title="Add a user">
         {adding ? <AddUser onClose={() => setAdding(false)} /> : null}
+      </Modal>
+      <Modal opened={editing !== undefined} onClose={() => setEditing(undefined)} title="Change roles">
+        {editing ? <EditRoles key={editing.id} user={editing} onClose={() => setEditing(undefined)} /> : null}
       </Modal>
     </Stack>
   );
