@@ -211,21 +211,28 @@ export class NetnsLab {
   }
 }
 
+/** The /24 and /64 a lab's link uses: the attacker is `.1`/`::1`, the victim `.2`/`::2`. */
+export interface LabNetwork {
+  /** The first three octets, e.g. `192.0.2`. */
+  readonly ipv4: string;
+  /** The first four groups, e.g. `2001:db8:7a7c`. */
+  readonly ipv6: string;
+}
+
 /**
- * The usual lab: an "attacker" and a "victim" namespace on one link, attacker 192.0.2.1 and
- * 2001:db8:7a7c::1, victim 192.0.2.2 and 2001:db8:7a7c::2. Call `pair.lab.destroy()` in `afterAll`.
+ * The usual lab: an "attacker" and a "victim" namespace on one link, by default attacker
+ * 192.0.2.1 and 2001:db8:7a7c::1, victim 192.0.2.2 and 2001:db8:7a7c::2. Call
+ * `pair.lab.destroy()` in `afterAll`.
  */
-export async function createNetnsPair(tag: string): Promise<NetnsPair> {
+export async function createNetnsPair(tag: string, network: LabNetwork = { ipv4: '192.0.2', ipv6: '2001:db8:7a7c' }): Promise<NetnsPair> {
   const lab = new NetnsLab();
   try {
     const attackerNs = await lab.namespace(`${tag}a`);
     const victimNs = await lab.namespace(`${tag}v`);
-    await lab.link({ ns: attackerNs, ipv4: '192.0.2.1/24', ipv6: '2001:db8:7a7c::1/64' }, { ns: victimNs, ipv4: '192.0.2.2/24', ipv6: '2001:db8:7a7c::2/64' });
-    const pair: NetnsPair = {
-      attacker: { ns: attackerNs, ipv4: '192.0.2.1', ipv6: '2001:db8:7a7c::1' },
-      victim: { ns: victimNs, ipv4: '192.0.2.2', ipv6: '2001:db8:7a7c::2' },
-      lab,
-    };
+    const attacker = { ipv4: `${network.ipv4}.1`, ipv6: `${network.ipv6}::1` };
+    const victim = { ipv4: `${network.ipv4}.2`, ipv6: `${network.ipv6}::2` };
+    await lab.link({ ns: attackerNs, ipv4: `${attacker.ipv4}/24`, ipv6: `${attacker.ipv6}/64` }, { ns: victimNs, ipv4: `${victim.ipv4}/24`, ipv6: `${victim.ipv6}/64` });
+    const pair: NetnsPair = { attacker: { ns: attackerNs, ...attacker }, victim: { ns: victimNs, ...victim }, lab };
     // A fresh veth loses the first packets for about a second (the first SYN is retransmitted
     // after 1 s), which a probe would read as a drop: wait until a closed port answers with a
     // reset in both families before handing the pair out.

@@ -36,7 +36,7 @@ import { parseSetElements } from '../../playbooks/actions/block-ip/nftables.js';
 import { DRIVER_TYPES } from '../../playbooks/actions/index.js';
 import type { ActionId, DriverContext, DriverType } from '../../playbooks/actions/types.js';
 import { loadPlaybooks } from '../../playbooks/definition/index.js';
-import { execIn, NetnsLab, waitForReachability, type NetnsPair } from './netns.js';
+import { createNetnsPair, execIn, type NetnsPair } from './netns.js';
 
 /**
  * Where the job queue lives. `leaseMs` is small in fault tests so a dead worker's job comes back
@@ -234,27 +234,8 @@ export function startResponseWorker(spec: ResponseStackSpec): ResponseWorkerProc
  * layer rightly refuses to block this host's own gateway, which is the attacker's address there.
  * Attacker 203.0.113.1 and 2001:db8:7a7d::1, victim 203.0.113.2 and 2001:db8:7a7d::2.
  */
-export async function createResponseLab(tag: string): Promise<NetnsPair> {
-  const lab = new NetnsLab();
-  try {
-    const attackerNs = await lab.namespace(`${tag}a`);
-    const victimNs = await lab.namespace(`${tag}v`);
-    await lab.link({ ns: attackerNs, ipv4: '203.0.113.1/24', ipv6: '2001:db8:7a7d::1/64' }, { ns: victimNs, ipv4: '203.0.113.2/24', ipv6: '2001:db8:7a7d::2/64' });
-    const pair: NetnsPair = {
-      attacker: { ns: attackerNs, ipv4: '203.0.113.1', ipv6: '2001:db8:7a7d::1' },
-      victim: { ns: victimNs, ipv4: '203.0.113.2', ipv6: '2001:db8:7a7d::2' },
-      lab,
-    };
-    // As in createNetnsPair: a fresh veth drops its first packets; wait for a reset from a closed port.
-    for (const host of [pair.victim.ipv4, pair.victim.ipv6]) {
-      const { result } = await waitForReachability(attackerNs, host, 1, 'refused', 10_000, 300);
-      if (result !== 'refused') throw new Error(`the link to ${host} did not come up within 10 s (${result})`);
-    }
-    return pair;
-  } catch (error) {
-    await lab.destroy();
-    throw error;
-  }
+export function createResponseLab(tag: string): Promise<NetnsPair> {
+  return createNetnsPair(tag, { ipv4: '203.0.113', ipv6: '2001:db8:7a7d' });
 }
 
 /** The addresses (and prefixes) in an nftables set inside namespace `ns`, as nft lists them. */

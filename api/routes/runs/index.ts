@@ -228,6 +228,27 @@ export async function runsRoutes(app: FastifyInstance, options: RunsRouteOptions
     if (!retry) throw new UserError('WATCHPOST_ERR_STORE_CONFLICT', `run ${run.id} is ${run.status}: only a run in pending_approval can be ${verb}`);
   }
 
+  /** Approve and reject alike: load and check the run, then hand the decision to the response service. */
+  async function decide(
+    runId: string,
+    step: string | undefined,
+    principal: Principal,
+    reply: FastifyReply,
+    verb: 'approved' | 'rejected',
+    act: (response: ResponseOperations, runId: string, user: string) => Promise<PlaybookRun>,
+  ): Promise<unknown> {
+    const cases = options.cases;
+    if (!cases) return unavailable(reply, 'case store');
+    const loaded = await loadForDecision(cases, runId, step, principal, reply);
+    if (!('run' in loaded)) return loaded;
+    const { run: before, user } = loaded;
+    checkState(before, verb);
+    // The service is needed only once the run is known to be decidable, so 404/403/409 stay truthful.
+    const response = options.response;
+    if (!response) return unavailable(reply, 'response service');
+    return toRunView(await act(response, before.id, user));
+  }
+
   app.post<{ Params: Static<typeof IdParams>; Querystring: Static<typeof DecisionQuery> }>(
     '/api/v1/runs/:id/approve',
     {
@@ -241,20 +262,8 @@ export async function runsRoutes(app: FastifyInstance, options: RunsRouteOptions
         response: { 200: RunView, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody },
       },
     },
-    async (request, reply) => {
-      const cases = options.cases;
-      if (!cases) return unavailable(reply, 'case store');
-      const principal = request.principal as Principal;
-      const loaded = await loadForDecision(cases, request.params.id, request.query.step, principal, reply);
-      if (!('run' in loaded)) return loaded;
-      const { run: before, user } = loaded;
-      checkState(before, 'approved');
-      // The service is needed only once the run is known to be decidable, so 404/403/409 stay truthful.
-      const response = options.response;
-      if (!response) return unavailable(reply, 'response service');
-      // The service audits the decision (`run.approve`, actor the user) and writes the timeline.
-      return toRunView(await response.approveStep(before.id, user));
-    },
+    // The service audits the decision (`run.approve`, actor the user) and writes the timeline.
+    (request, reply) => decide(request.params.id, request.query.step, request.principal as Principal, reply, 'approved', (response, runId, user) => response.approveStep(runId, user)),
   );
 
   app.post<{ Params: Static<typeof IdParams>; Querystring: Static<typeof DecisionQuery>; Body: Static<typeof RejectBody> }>(
@@ -271,17 +280,7 @@ export async function runsRoutes(app: FastifyInstance, options: RunsRouteOptions
         response: { 200: RunView, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 503: ErrorBody },
       },
     },
-    async (request, reply) => {
-      const cases = options.cases;
-      if (!cases) return unavailable(reply, 'case store');
-      const principal = request.principal as Principal;
-      const loaded = await loadForDecision(cases, request.params.id, request.query.step, principal, reply);
-      if (!('run' in loaded)) return loaded;
-      const { run: before, user } = loaded;
-      checkState(before, 'rejected');
-      const response = options.response;
-      if (!response) return unavailable(reply, 'response service');
-      return toRunView(await response.rejectStep(before.id, user, request.body.reason));
-    },
+    (request, reply) =>
+      decide(request.params.id, request.query.step, request.principal as Principal, reply, 'rejected', (response, runId, user) => response.rejectStep(runId, user, request.body.reason)),
   );
 }
