@@ -87,7 +87,9 @@ export async function recordBlock(rt: Runtime, made: BlockMade): Promise<Stored<
       alertIds,
       createdAt: sameRun && current ? current.createdAt : now,
       updatedAt: now,
-      ...(expiresAt !== undefined ? { expiresAt } : {}),
+      // A retry of the same run keeps the expiry it first recorded, so every attempt schedules
+      // the same expiry job (its id holds the time) and none is left without one.
+      ...(sameRun && current?.expiresAt !== undefined ? { expiresAt: current.expiresAt } : expiresAt !== undefined ? { expiresAt } : {}),
       ...(made.verified === true ? { verifiedAt: now } : {}),
       ...(made.error !== undefined ? { lastError: made.error } : {}),
     };

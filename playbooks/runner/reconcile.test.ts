@@ -71,6 +71,18 @@ describe('reconciliation', () => {
     expect(driver.state.has('ip:203.0.113.50')).toBe(false);
   });
 
+  it('adds again the expiry job of an active block whose job was lost, once', async () => {
+    const stores = openStores();
+    const { service } = start(stores);
+    const block = await blocked(stores, '203.0.113.53');
+    const jobId = expiryJobId(block.id, block.expiresAt ?? '');
+    expect(await stores.queue.cancel(jobId)).toBe(true);
+    expect(await stores.queue.get(jobId)).toBeUndefined();
+    expect(await service.reconcile()).toMatchObject({ rescheduled: 1, expired: 0, errors: 0 });
+    expect(await stores.queue.get(jobId)).toMatchObject({ state: 'delayed', data: { blockId: block.id, expiresAt: block.expiresAt } });
+    expect(await service.reconcile()).toMatchObject({ rescheduled: 0 });
+  });
+
   it('puts back a block missing on its device for the time it has left, and records blocks seen in force', async () => {
     const stores = openStores();
     const { service, driver } = start(stores);

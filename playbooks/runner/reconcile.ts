@@ -1,14 +1,15 @@
 /**
  * Reconciliation (reliability.md S11): the stored desired state is the truth, the devices and the
  * queue are brought back to it. Every interval, one worker (the `response-reconcile` job of that
- * interval) undoes expired blocks whose expiry job was lost, puts back blocks missing on their
- * device, cancels runs whose approval deadline passed, and ends runs whose job was lost.
+ * interval) undoes expired blocks whose expiry job was lost, adds again the expiry job of active
+ * blocks whose job is missing, puts back blocks missing on their device, cancels runs whose approval deadline passed, and ends runs whose job was lost.
  */
 import type { BlockState, PlaybookRun, RunStep } from '../../core/cases/types.js';
 import type { FilterNode } from '../../core/query/filter.js';
 import type { Stored } from '../../core/stores/case-store.js';
 import { modify } from '../../core/stores/modify.js';
-import { blockHolds, reapplyBlock, undoBlock } from './blocks.js';
+import { blockHolds, reapplyBlock, scheduleExpiry, undoBlock } from './blocks.js';
+import { expiryJobId } from './ids.js';
 import { cancelRun } from './approval.js';
 import { changeRun, nowIso } from './context.js';
 import { finishRun } from './execute.js';
@@ -40,7 +41,7 @@ async function* each<T extends { readonly id: string }>(list: (cursor?: string) 
 
 /** One reconciliation pass. Failures of one block are counted and logged, never thrown. */
 export async function reconcile(rt: Runtime, signal?: AbortSignal): Promise<ReconcileReport> {
-  const counts: Counts = { expired: 0, reapplied: 0, verified: 0, cancelledRuns: 0, failedRuns: 0, errors: 0 };
+  const counts: Counts = { expired: 0, reapplied: 0, verified: 0, rescheduled: 0, cancelledRuns: 0, failedRuns: 0, errors: 0 };
   let active = 0;
   const blocks = (cursor?: string) => rt.cases.blocks.list({ filter: eq('state', 'active'), sort: 'createdAt', limit: PAGE, ...(cursor !== undefined ? { cursor } : {}) });
   for await (const block of each(blocks)) {
@@ -72,7 +73,7 @@ export async function reconcile(rt: Runtime, signal?: AbortSignal): Promise<Reco
   for await (const run of each(going)) {
     if (await reviveRun(rt, run)) counts.failedRuns += 1;
   }
-  if (counts.expired + counts.reapplied + counts.cancelledRuns + counts.failedRuns + counts.errors > 0) rt.logger.info({ ...counts }, 'reconciled response state');
+  if (counts.expired + counts.reapplied + counts.rescheduled + counts.cancelledRuns + counts.failedRuns + counts.errors > 0) rt.logger.info({ ...counts }, 'reconciled response state');
   return counts;
 }
 
@@ -82,6 +83,13 @@ async function reconcileBlock(rt: Runtime, block: Stored<BlockState>, counts: Co
     await undoBlock(rt, block, 'reconcile', 'system', signal);
     counts.expired += 1;
     return false;
+  }
+  if (block.expiresAt !== undefined && (await rt.queue.get(expiryJobId(block.id, block.expiresAt))) === undefined) {
+    // Lost in a queue outage: the block still has to end on time, so its job is added again (its
+    // id holds the expiry). A finished one (failed retries, or a delay beyond the queue's limit
+    // that fired early) is left: the expired-block check above undoes the block on time.
+    await scheduleExpiry(rt, block);
+    counts.rescheduled += 1;
   }
   const holds = await blockHolds(rt, block, signal);
   if (holds === undefined) return true;

@@ -51,6 +51,8 @@ export interface ReconcileReport {
   readonly reapplied: number;
   /** Active blocks seen in force. */
   readonly verified: number;
+  /** Active blocks whose expiry job was missing from the queue (lost in a queue outage), added again. */
+  readonly rescheduled: number;
   /** Runs waiting for approval past their deadline, cancelled. */
   readonly cancelledRuns: number;
   /** Runs stuck queued or running whose job had failed or was lost, ended as failed. */
