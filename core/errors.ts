@@ -158,6 +158,18 @@ export const ERROR_CATALOGUE = {
     intent: 'operational',
     summary: 'An action ran but its effect could not be seen afterwards (the address is not in the set, the account is not locked); the step is retried and the real outcome recorded.',
   },
+  WATCHPOST_ERR_REPORT_INVALID: {
+    intent: 'user',
+    summary: 'A report request is not valid: a week not written YYYY-Www (or one the year does not have), a week not yet ended, an unknown time zone, a logo that is not a PNG or JPEG of at most 2 MB.',
+  },
+  WATCHPOST_ERR_REPORT_RENDER: {
+    intent: 'operational',
+    summary: 'The report could not be gathered or written (a store did not answer, the PDF grew past its limit); the job is retried.',
+  },
+  WATCHPOST_ERR_REPORT_MAIL: {
+    intent: 'operational',
+    summary: 'The report was kept but could not be mailed (the SMTP server was unreachable or refused it); the record says why.',
+  },
   WATCHPOST_ERR_INTERNAL: { intent: 'unexpected', summary: 'A bug: an invariant was broken. Please report it with the log.' },
 } as const satisfies Record<string, { intent: ErrorIntent; summary: string }>;
 

@@ -4,7 +4,7 @@ import { mapEsError } from './case-errors.js';
 import { KEYWORD_SUBFIELD, LOWER_SUBFIELD, type FieldType, type FieldTypes } from './filter-dsl.js';
 
 /** The collections of the case store, each an index `<prefix>-cases-<name>`. */
-export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks', 'suppressions', 'ruleStates', 'customRules', 'neverBlock', 'controls', 'lockouts'] as const;
+export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks', 'suppressions', 'ruleStates', 'customRules', 'neverBlock', 'controls', 'lockouts', 'reports', 'reportFiles', 'sourceStats'] as const;
 
 /** The append-only logs, each an index `<prefix>-cases-<name>`. */
 export const CASE_LOGS = ['timeline', 'audit'] as const;
@@ -53,6 +53,8 @@ export const CASE_FIELD_TYPES: FieldTypes = Object.freeze({
       'clearedAt',
       'lockedUntil',
       'openedAt',
+      'period.from',
+      'period.to',
       'steps.startedAt',
       'steps.finishedAt',
     ].map((field): [string, FieldType] => [field, 'date']),
@@ -61,6 +63,10 @@ export const CASE_FIELD_TYPES: FieldTypes = Object.freeze({
   count: 'number',
   suppressedCount: 'number',
   'steps.attempts': 'number',
+  received: 'number',
+  parsed: 'number',
+  failed: 'number',
+  dropped: 'number',
   disabled: 'boolean',
   enabled: 'boolean',
   revoked: 'boolean',
@@ -154,6 +160,8 @@ export function caseMappings(): estypes.MappingTypeMapping {
       ['id', fieldMapping('keyword')],
       ...Object.entries(CASE_FIELD_TYPES).map(([path, type]) => [path, fieldMapping(type)] as const),
       ...FREE_FORM_FIELDS.map((path) => [path, fieldMapping('flattened')] as const),
+      // A report's PDF: kept in _source, never indexed or searched.
+      ['base64', { type: 'binary' }] as const,
     ]),
   };
 }

@@ -18,6 +18,7 @@ import type {
 } from '../../core/cases/types.js';
 import { OperationalError, UserError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/log.js';
+import type { ReportFile, ReportRecord, SourceStat } from '../../core/reports/types.js';
 import type { CaseStore } from '../../core/stores/case-store.js';
 import type { BackendHealth } from '../../core/stores/event-store.js';
 import { ElasticsearchCollection } from './case-collection.js';
@@ -72,6 +73,9 @@ export class ElasticsearchCaseStore implements CaseStore {
   readonly neverBlock: ElasticsearchCollection<NeverBlockEntry>;
   readonly controls: ElasticsearchCollection<ResponseControl>;
   readonly lockouts: ElasticsearchCollection<LoginLockout>;
+  readonly reports: ElasticsearchCollection<ReportRecord>;
+  readonly reportFiles: ElasticsearchCollection<ReportFile>;
+  readonly sourceStats: ElasticsearchCollection<SourceStat>;
   readonly timeline: ElasticsearchAppendOnlyLog<TimelineEntry>;
   readonly audit: ElasticsearchAppendOnlyLog<AuditEntry>;
   private readonly indices: string[];
@@ -95,6 +99,9 @@ export class ElasticsearchCaseStore implements CaseStore {
     this.neverBlock = collection('neverBlock');
     this.controls = collection('controls');
     this.lockouts = collection('lockouts');
+    this.reports = collection('reports');
+    this.reportFiles = collection('reportFiles');
+    this.sourceStats = collection('sourceStats');
     this.timeline = new ElasticsearchAppendOnlyLog(client, caseIndex(prefix, 'timeline'));
     this.audit = new ElasticsearchAppendOnlyLog(client, caseIndex(prefix, 'audit'));
     this.indices = caseIndices(prefix);

@@ -1,7 +1,7 @@
 import { migrate, type SqliteDatabase } from './database.js';
 
 /** The collections of the case store, each a table `case_<name>`. */
-export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks', 'suppressions', 'ruleStates', 'customRules', 'neverBlock', 'controls', 'lockouts'] as const;
+export const CASE_COLLECTIONS = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks', 'suppressions', 'ruleStates', 'customRules', 'neverBlock', 'controls', 'lockouts', 'reports', 'reportFiles', 'sourceStats'] as const;
 
 /** The collections the first migration created; a collection added later gets a migration of its own. */
 const FIRST_COLLECTIONS: readonly CaseCollectionName[] = ['alerts', 'incidents', 'users', 'tokens', 'sessions', 'runs', 'blocks'];
@@ -36,6 +36,10 @@ function collectionTable(name: CaseCollectionName): string {
     neverBlock: [],
     controls: [],
     lockouts: ['updatedAt'],
+    reports: [],
+    reportFiles: [],
+    // The weekly report reads a week of hours by their start.
+    sourceStats: ['startsAt'],
   };
   const indexes = ['createdAt', ...extra[name]].map(
     (field) => `CREATE INDEX case_${name}_by_${field.toLowerCase()} ON case_${name} (json_extract(sdoc, '$.${field}'), id);`,
@@ -93,6 +97,7 @@ export const CASE_MIGRATIONS: readonly string[] = [
   collectionTable('suppressions'),
   [collectionTable('ruleStates'), collectionTable('customRules')].join('\n'),
   [collectionTable('neverBlock'), collectionTable('controls'), collectionTable('lockouts')].join('\n'),
+  [collectionTable('reports'), collectionTable('reportFiles'), collectionTable('sourceStats')].join('\n'),
 ];
 
 /** Creates or upgrades the case store's tables. */

@@ -16,6 +16,7 @@ import type {
   User,
 } from '../../core/cases/types.js';
 import { OperationalError } from '../../core/errors.js';
+import type { ReportFile, ReportRecord, SourceStat } from '../../core/reports/types.js';
 import type { CaseStore } from '../../core/stores/case-store.js';
 import type { BackendHealth } from '../../core/stores/event-store.js';
 import type { SqliteDatabase } from './database.js';
@@ -55,6 +56,9 @@ export class SqliteCaseStore implements CaseStore {
   readonly neverBlock: SqliteCollection<NeverBlockEntry>;
   readonly controls: SqliteCollection<ResponseControl>;
   readonly lockouts: SqliteCollection<LoginLockout>;
+  readonly reports: SqliteCollection<ReportRecord>;
+  readonly reportFiles: SqliteCollection<ReportFile>;
+  readonly sourceStats: SqliteCollection<SourceStat>;
   readonly timeline: SqliteAppendOnlyLog<TimelineEntry>;
   readonly audit: SqliteAppendOnlyLog<AuditEntry>;
 
@@ -77,6 +81,9 @@ export class SqliteCaseStore implements CaseStore {
     this.neverBlock = new SqliteCollection(db, 'neverBlock');
     this.controls = new SqliteCollection(db, 'controls');
     this.lockouts = new SqliteCollection(db, 'lockouts');
+    this.reports = new SqliteCollection(db, 'reports');
+    this.reportFiles = new SqliteCollection(db, 'reportFiles');
+    this.sourceStats = new SqliteCollection(db, 'sourceStats');
     this.timeline = new SqliteAppendOnlyLog(db, 'timeline');
     this.audit = new SqliteAppendOnlyLog(db, 'audit');
   }

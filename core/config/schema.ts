@@ -407,12 +407,44 @@ export const AuthConfigSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** The weekly threat report: when it is made, who gets it. */
+export const ReportsConfigSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Generate the weekly report on schedule (the worker role).' }),
+    schedule: Type.Object(
+      {
+        day: Type.Union(
+          ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => Type.Literal(d)),
+          { default: 'monday', description: 'The day the previous week\'s report is made (weeks run Monday to Sunday).' },
+        ),
+        time: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', default: '07:00', description: 'Local time (HH:MM, 24 h) on that day.' }),
+        timeZone: Type.String({ minLength: 1, maxLength: 64, default: 'UTC', description: 'IANA time zone of the schedule and of the week\'s bounds, e.g. Europe/Berlin.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    mail: Type.Object(
+      {
+        driver: Type.Optional(
+          Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'The id of an smtp driver in response.drivers whose server, sender and credentials send the report.' }),
+        ),
+        to: Type.Array(Type.String({ minLength: 3, maxLength: 320 }), { default: [], maxItems: 50, description: 'Recipients; without any (or without a driver) the report is kept but not mailed.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    keepWeeks: Type.Integer({ minimum: 1, maximum: 520, default: 104, description: 'Reports older than this many weeks are deleted.' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 /** The whole configuration. */
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.String({ default: './data', description: 'Directory of the SQLite file, spool and checkpoints.' }),
     organization: Type.Object(
-      { name: Type.String({ default: 'Watchpost', description: 'Shown in the console and reports.' }) },
+      {
+        name: Type.String({ default: 'Watchpost', maxLength: 200, description: 'Shown in the console and reports.' }),
+        logo: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'A PNG or JPEG file (at most 2 MB) put on the report cover and page headers.' })),
+      },
       { additionalProperties: false, default: {} },
     ),
     api: ApiConfigSchema,
@@ -426,6 +458,7 @@ export const ConfigSchema = Type.Object(
     alerting: AlertingConfigSchema,
     auth: AuthConfigSchema,
     response: ResponseConfigSchema,
+    reports: ReportsConfigSchema,
   },
   { additionalProperties: false },
 );
@@ -441,5 +474,6 @@ export type AlertingConfig = Static<typeof AlertingConfigSchema>;
 export type AuthConfig = Static<typeof AuthConfigSchema>;
 export type OidcConfig = Static<typeof OidcConfigSchema>;
 export type ResponseConfig = Static<typeof ResponseConfigSchema>;
+export type ReportsConfig = Static<typeof ReportsConfigSchema>;
 export type ResponseDriverConfig = Static<typeof ResponseDriverConfigSchema>;
 export type SecretConfig = Static<typeof SecretSchema>;

@@ -15,6 +15,7 @@ import type {
   TimelineEntry,
   User,
 } from '../cases/types.js';
+import type { ReportFile, ReportRecord, SourceStat } from '../reports/types.js';
 import type { FilterNode } from '../query/filter.js';
 import type { BackendHealth } from './event-store.js';
 
@@ -40,6 +41,12 @@ export interface CaseStore {
   readonly controls: Collection<ResponseControl>;
   /** Failed sign-in counters and lockouts, shared by every API process. */
   readonly lockouts: Collection<LoginLockout>;
+  /** Generated reports (the weekly threat report), newest week last by id. */
+  readonly reports: Collection<ReportRecord>;
+  /** The PDF of each report, apart from its record so that listing reports stays light. */
+  readonly reportFiles: Collection<ReportFile>;
+  /** Hourly ingest counters per source and process, for the report's drops and silent sources. */
+  readonly sourceStats: Collection<SourceStat>;
   /** Alert suppressions (tuning): expired ones stay until deleted, and stop applying. */
   readonly suppressions: Collection<Suppression>;
   /** Rules switched on or off from the API, keyed by rule key; ingest polls them. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Programs the test suite runs as real senders and helpers: rsyslog (with its GnuTLS driver, for
 # syslog over TLS), logrotate (file tailer rotation), openssl (test certificates), util-linux
-# `logger` (package bsdutils) and Chromium (the console's end-to-end tests). Idempotent: installs
+# `logger` (package bsdutils), Chromium (the console's end-to-end tests) and poppler-utils (the
+# report's PDF). Idempotent: installs
 # only what is missing, and refreshes the apt index only when something has to be installed.
 # Debian/Ubuntu (apt-get); run as root.
 #
@@ -29,6 +30,8 @@ command -v ldapwhoami >/dev/null 2>&1 || missing+=(ldap-utils)
 command -v usermod >/dev/null 2>&1 || [[ -x /usr/sbin/usermod ]] || missing+=(passwd)
 # The console's end-to-end tests drive Debian's Chromium through playwright-core (no driver needed).
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+# The weekly report's PDF is checked with poppler: its text (pdftotext) and every page as PNG (pdftoppm).
+command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "test tools: all present"
