@@ -13,7 +13,7 @@ import type { JobContext } from '../../core/stores/job-queue.js';
 import type { RunJob } from '../../core/response/jobs.js';
 import { ACTIONS } from '../actions/definitions.js';
 import type { ActionId, Driver } from '../actions/types.js';
-import { recordBlock, scheduleExpiry } from './blocks.js';
+import { recordBlock, scheduleExpiry, type BlockMade } from './blocks.js';
 import { blockIdFor } from './ids.js';
 import { executeOn, isPermanent, verifyOn } from './call.js';
 import { changeStep, nowIso } from './context.js';
@@ -72,17 +72,7 @@ export async function driveStep(rt: Runtime, run: PlaybookRun, index: number, sp
         const block = await rt.cases.blocks.get(blockIdFor(driver.id, spec.target));
         if (block?.runId === run.id && block.state === 'active') await scheduleExpiry(rt, block);
         else if (!block) {
-          await recordBlock(rt, {
-            run: current,
-            action: spec.action,
-            driver: driver.id,
-            target: spec.target,
-            reason: typeof input.reason === 'string' ? input.reason : spec.action,
-            offense: ttl?.offense ?? 1,
-            ...(ttl ? { ttlSeconds: ttl.ttlSeconds } : {}),
-            alertIds: evidence,
-            ...(recorded.verified !== undefined ? { verified: recorded.verified } : {}),
-          });
+          await recordBlock(rt, blockMade(current, spec, driver.id, input, evidence, recorded));
         }
       }
       continue;
@@ -115,18 +105,7 @@ export async function driveStep(rt: Runtime, run: PlaybookRun, index: number, sp
     const stored = outcome;
     current = await changeStep(rt, run.id, index, (s) => ({ ...s, outcomes: [...(s.outcomes ?? []).filter((o) => o.driver !== driver.id), stored] }));
     if (definition.blockKind && spec.target !== undefined && (stored.status === 'succeeded' || stored.detail?.[PERMANENT] === true)) {
-      await recordBlock(rt, {
-        run: current,
-        action: spec.action,
-        driver: driver.id,
-        target: spec.target,
-        reason: typeof input.reason === 'string' ? input.reason : spec.action,
-        offense: ttl?.offense ?? 1,
-        ...(ttl ? { ttlSeconds: ttl.ttlSeconds } : {}),
-        alertIds: evidence,
-        ...(stored.verified !== undefined ? { verified: stored.verified } : {}),
-        ...(stored.status === 'failed' ? { error: stored.error ?? 'failed' } : {}),
-      });
+      await recordBlock(rt, blockMade(current, spec, driver.id, input, evidence, stored));
     }
   }
   rt.metrics.stepSeconds.observe({ action: spec.action }, (performance.now() - started) / 1000);
@@ -155,4 +134,21 @@ function observeStart(rt: Runtime, run: PlaybookRun, spec: DriveSpec): void {
   if (run.steps.some((s) => (s.outcomes?.length ?? 0) > 0 || s.approvedBy !== undefined)) return;
   const seconds = (rt.clock.now() - Date.parse(spec.subjectCreatedAt)) / 1000;
   if (Number.isFinite(seconds) && seconds >= 0) rt.metrics.triggerToStart.observe(seconds);
+}
+
+/** The desired state a driver's settled outcome asks for: active on success, failed on a refusal. */
+function blockMade(run: PlaybookRun, spec: DriveSpec, driver: string, input: Readonly<Record<string, unknown>>, evidence: readonly string[], outcome: StepOutcome): BlockMade {
+  const ttl = spec.plan.ttl[driver];
+  return {
+    run,
+    action: spec.action,
+    driver,
+    target: spec.target as string,
+    reason: typeof input.reason === 'string' ? input.reason : spec.action,
+    offense: ttl?.offense ?? 1,
+    ...(ttl ? { ttlSeconds: ttl.ttlSeconds } : {}),
+    alertIds: evidence,
+    ...(outcome.verified !== undefined ? { verified: outcome.verified } : {}),
+    ...(outcome.status === 'failed' ? { error: outcome.error ?? 'failed' } : {}),
+  };
 }

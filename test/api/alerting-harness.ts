@@ -2,7 +2,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApi, type ApiDependencies } from '../../api/app.js';
 import { formatToken } from '../../api/plugins/token-auth.js';
 import type { Role } from '../../core/cases/types.js';
-import { ManualClock } from '../../core/clock.js';
+import { ManualClock, type Clock } from '../../core/clock.js';
 import { loadConfig } from '../../core/config/load.js';
 import { hashSecret, randomId, randomSecret } from '../../core/ids.js';
 import { silentLogger } from '../../core/log.js';
@@ -61,6 +61,25 @@ export async function alertingApiHarness(extra: Partial<ApiDependencies> = {}, b
     events,
     alerting,
     clock,
+    ...apiCaller(app, cases, clock),
+    async close() {
+      await app.close();
+      await queue.close();
+      await stores.close();
+    },
+  };
+}
+
+/** How a test calls an app: an `authorization` header for a new token of a user, and inject with it. */
+export interface ApiCaller {
+  /** An `authorization` header for a new token of `userId` (created with `roles` when missing). */
+  bearer(userId: string, roles: Role[]): Promise<string>;
+  call(authorization: string | undefined, options: InjectOptions): Promise<LightMyRequestResponse>;
+}
+
+/** The {@link ApiCaller} of `app` over `cases`, dating users and tokens by `clock`. */
+export function apiCaller(app: FastifyInstance, cases: CaseStore, clock: Clock): ApiCaller {
+  return {
     async bearer(userId, roles) {
       const at = new Date(clock.now()).toISOString();
       if (!(await cases.users.get(userId))) await cases.users.create({ id: userId, username: userId, roles, disabled: false, createdAt: at, updatedAt: at });
@@ -71,11 +90,6 @@ export async function alertingApiHarness(extra: Partial<ApiDependencies> = {}, b
     },
     call(authorization, options) {
       return app.inject({ ...options, headers: { ...(options.headers ?? {}), ...(authorization !== undefined ? { authorization } : {}) } });
-    },
-    async close() {
-      await app.close();
-      await queue.close();
-      await stores.close();
     },
   };
 }

@@ -1,13 +1,11 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApi } from '../../api/app.js';
-import { formatToken } from '../../api/plugins/token-auth.js';
 import type { DriverInstanceSummary, ResponseOperations } from '../../api/routes/response/operations.js';
 import { SqliteJobQueue } from '../../backends/sqlite/job-queue.js';
 import type { Role } from '../../core/cases/types.js';
 import { ManualClock, type Clock } from '../../core/clock.js';
 import { loadConfig } from '../../core/config/load.js';
 import type { ResponseDriverConfig } from '../../core/config/schema.js';
-import { hashSecret, randomId, randomSecret } from '../../core/ids.js';
 import { silentLogger } from '../../core/log.js';
 import { createMetricsRegistry } from '../../core/metrics.js';
 import type { CaseStore } from '../../core/stores/case-store.js';
@@ -18,6 +16,7 @@ import { webhookDriver } from '../../playbooks/actions/webhook.js';
 import type { Playbook } from '../../playbooks/definition/types.js';
 import { createResponseService, type ResponseService } from '../../playbooks/runner/index.js';
 import { createSafety, type HostFacts } from '../../playbooks/safety/index.js';
+import { apiCaller } from './alerting-harness.js';
 import { openTestStores, type StoreBackend } from './backends.js';
 
 /** The host the safety layer of the API tests protects: fixed, so the effective list is known. */
@@ -149,17 +148,7 @@ export async function responseHarness(backend: StoreBackend, options: ResponseHa
     cases,
     queue,
     clock,
-    async bearer(userId, roles) {
-      const at = new Date(clock.now()).toISOString();
-      if (!(await cases.users.get(userId))) await cases.users.create({ id: userId, username: userId, roles, disabled: false, createdAt: at, updatedAt: at });
-      const id = randomId();
-      const secret = randomSecret();
-      await cases.tokens.create({ id, name: `test ${userId}`, userId, secretHash: hashSecret(secret), roles, revoked: false, createdAt: at });
-      return `Bearer ${formatToken(id, secret)}`;
-    },
-    call(authorization, request) {
-      return app.inject({ ...request, headers: { ...(request.headers ?? {}), ...(authorization !== undefined ? { authorization } : {}) } });
-    },
+    ...apiCaller(app, cases, clock),
     async close() {
       await app.close();
       await response?.service.close();

@@ -1,71 +1,30 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM_CLOCK } from '../../../core/clock.js';
-import { WatchpostError } from '../../../core/errors.js';
-import { silentLogger } from '../../../core/log.js';
-import { createNetnsPair, execIn, probeTcp, waitForReachability, type NetnsPair, type TcpService } from '../../../test/helpers/netns.js';
-import type { Driver, DriverContext, DriverType } from '../types.js';
+import { describe, expect, it } from 'vitest';
+import { driverLab } from '../../../test/helpers/driver-lab.js';
+import { execIn, probeTcp, waitForReachability } from '../../../test/helpers/netns.js';
+
 import { ipsetDriver, parseIpsetSave } from './ipset.js';
 
 // The ipset driver against the kernel: iptables/ip6tables (nf_tables backend here) drop what is
 // in the sets, inside a "victim" namespace that an "attacker" namespace probes. Needs root.
 
-const logger = silentLogger();
-const dependencies = { logger, clock: SYSTEM_CLOCK };
-
-let pair: NetnsPair | undefined;
-let service: TcpService;
-let driver: Driver;
-
-/** Builds an instance the way the registry does: untyped settings from the config, defaults applied by the driver. */
-function build(id: string, settings: Record<string, unknown>): Driver {
-  return (ipsetDriver as DriverType).create({ id, settings, credentials: {} }, dependencies);
-}
-
-function context(): DriverContext {
-  return { signal: AbortSignal.timeout(20_000), logger, clock: SYSTEM_CLOCK, idempotencyKey: 'run-1.block.ipset-test' };
-}
-
-function lab(): NetnsPair {
-  if (!pair) throw new Error('the namespaces were not created');
-  return pair;
-}
+// The sets start empty in each test (the table may not exist yet before the first block).
+const { lab, service, driver, build, context, rejection } = driverLab(ipsetDriver, 'ipset', async (ns) => {
+  for (const set of ['watchpost4', 'watchpost6']) await execIn(ns, 'ipset', ['flush', set]).catch(() => undefined);
+});
 
 async function entries(set: 'watchpost4' | 'watchpost6') {
   return parseIpsetSave(await execIn(lab().victim.ns, 'ipset', ['list', set, '-output', 'save']), set);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<WatchpostError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(WatchpostError);
-  return error as WatchpostError;
-}
-
-beforeAll(async () => {
-  pair = await createNetnsPair('ipset');
-  service = await pair.lab.tcpService(pair.victim.ns);
-  driver = build('ipset-test', { netns: pair.victim.ns });
-});
-
-afterAll(async () => {
-  await pair?.lab.destroy();
-});
-
-afterEach(async () => {
-  for (const set of ['watchpost4', 'watchpost6']) await execIn(lab().victim.ns, 'ipset', ['flush', set]).catch(() => undefined);
-});
-
 describe('ipset driver in a network namespace', () => {
   it('blocks the attacker, verifies, and lifts the block on unblock-ip', async () => {
     const { attacker, victim } = lab();
-    expect(await probeTcp(attacker.ns, victim.ipv4, service.port)).toBe('open');
+    expect(await probeTcp(attacker.ns, victim.ipv4, service().port)).toBe('open');
 
-    const blocked = await driver.execute('block-ip', { address: attacker.ipv4, ttlSeconds: 300, reason: 'test' }, context());
+    const blocked = await driver().execute('block-ip', { address: attacker.ipv4, ttlSeconds: 300, reason: 'test' }, context());
     expect(blocked).toMatchObject({ changed: true, detail: { set: 'watchpost4', element: attacker.ipv4, timeoutSeconds: 300 } });
-    expect(await probeTcp(attacker.ns, victim.ipv4, service.port)).toBe('timeout');
-    expect(await driver.verify?.('block-ip', { address: attacker.ipv4, ttlSeconds: 300, reason: 'test' }, context())).toMatchObject({ holds: true, detail: { element: attacker.ipv4 } });
+    expect(await probeTcp(attacker.ns, victim.ipv4, service().port)).toBe('timeout');
+    expect(await driver().verify?.('block-ip', { address: attacker.ipv4, ttlSeconds: 300, reason: 'test' }, context())).toMatchObject({ holds: true, detail: { element: attacker.ipv4 } });
 
     // One drop rule at the top of each chain.
     for (const chain of ['INPUT', 'FORWARD']) {
@@ -73,28 +32,28 @@ describe('ipset driver in a network namespace', () => {
       expect(rules.split('\n').filter((line) => line.includes('--match-set watchpost4 src -j DROP'))).toHaveLength(1);
     }
 
-    expect((await driver.execute('unblock-ip', { address: attacker.ipv4, reason: 'test' }, context())).changed).toBe(true);
-    expect(await driver.verify?.('unblock-ip', { address: attacker.ipv4 }, context())).toMatchObject({ holds: true });
-    expect((await driver.verify?.('block-ip', { address: attacker.ipv4, ttlSeconds: 300, reason: 'test' }, context()))?.holds).toBe(false);
-    expect((await waitForReachability(attacker.ns, victim.ipv4, service.port, 'open', 3000)).result).toBe('open');
-    expect((await driver.execute('unblock-ip', { address: attacker.ipv4 }, context())).changed).toBe(false);
+    expect((await driver().execute('unblock-ip', { address: attacker.ipv4, reason: 'test' }, context())).changed).toBe(true);
+    expect(await driver().verify?.('unblock-ip', { address: attacker.ipv4 }, context())).toMatchObject({ holds: true });
+    expect((await driver().verify?.('block-ip', { address: attacker.ipv4, ttlSeconds: 300, reason: 'test' }, context()))?.holds).toBe(false);
+    expect((await waitForReachability(attacker.ns, victim.ipv4, service().port, 'open', 3000)).result).toBe('open');
+    expect((await driver().execute('unblock-ip', { address: attacker.ipv4 }, context())).changed).toBe(false);
   });
 
   it('lets the kernel lift a block when its TTL ends', async () => {
     const { attacker, victim } = lab();
     const started = Date.now();
-    await driver.execute('block-ip', { address: attacker.ipv4, ttlSeconds: 2, reason: 'short' }, context());
-    expect(await probeTcp(attacker.ns, victim.ipv4, service.port, 500)).toBe('timeout');
-    const again = await waitForReachability(attacker.ns, victim.ipv4, service.port, 'open', 6000, 300);
+    await driver().execute('block-ip', { address: attacker.ipv4, ttlSeconds: 2, reason: 'short' }, context());
+    expect(await probeTcp(attacker.ns, victim.ipv4, service().port, 500)).toBe('timeout');
+    const again = await waitForReachability(attacker.ns, victim.ipv4, service().port, 'open', 6000, 300);
     expect(again.result).toBe('open');
     expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
-    expect((await driver.verify?.('block-ip', { address: attacker.ipv4, ttlSeconds: 2, reason: 'short' }, context()))?.holds).toBe(false);
+    expect((await driver().verify?.('block-ip', { address: attacker.ipv4, ttlSeconds: 2, reason: 'short' }, context()))?.holds).toBe(false);
   });
 
   it('is idempotent: a second block changes nothing, keeps one entry and refreshes its timeout; a second instance adds no rule', async () => {
     const { attacker, victim } = lab();
-    const first = await driver.execute('block-ip', { address: attacker.ipv4, ttlSeconds: 100, reason: 'one' }, context());
-    const second = await driver.execute('block-ip', { address: attacker.ipv4, ttlSeconds: 600, reason: 'two' }, context());
+    const first = await driver().execute('block-ip', { address: attacker.ipv4, ttlSeconds: 100, reason: 'one' }, context());
+    const second = await driver().execute('block-ip', { address: attacker.ipv4, ttlSeconds: 600, reason: 'two' }, context());
     expect(first.changed).toBe(true);
     expect(second).toMatchObject({ changed: false, detail: { refreshed: true } });
     const listed = await entries('watchpost4');
@@ -110,38 +69,38 @@ describe('ipset driver in a network namespace', () => {
 
   it('blocks a /24 that contains the attacker; each block keeps its own entry', async () => {
     const { attacker, victim } = lab();
-    await driver.execute('block-ip', { address: attacker.ipv4, ttlSeconds: 300, reason: 'single' }, context());
-    const prefix = await driver.execute('block-ip', { address: '192.0.2.77/24', ttlSeconds: 300, reason: 'prefix' }, context());
+    await driver().execute('block-ip', { address: attacker.ipv4, ttlSeconds: 300, reason: 'single' }, context());
+    const prefix = await driver().execute('block-ip', { address: '192.0.2.77/24', ttlSeconds: 300, reason: 'prefix' }, context());
     expect(prefix).toMatchObject({ changed: true, detail: { element: '192.0.2.0/24' } });
     expect((await entries('watchpost4')).map((e) => e.address.text).sort()).toEqual(['192.0.2.0/24', attacker.ipv4]);
 
     // Lifting the single address leaves the prefix's block in place.
-    expect((await driver.execute('unblock-ip', { address: attacker.ipv4 }, context())).changed).toBe(true);
-    expect(await probeTcp(attacker.ns, victim.ipv4, service.port)).toBe('timeout');
-    expect(await driver.verify?.('block-ip', { address: attacker.ipv4, ttlSeconds: 300, reason: 'single' }, context())).toMatchObject({ holds: true, detail: { coveredBy: '192.0.2.0/24' } });
+    expect((await driver().execute('unblock-ip', { address: attacker.ipv4 }, context())).changed).toBe(true);
+    expect(await probeTcp(attacker.ns, victim.ipv4, service().port)).toBe('timeout');
+    expect(await driver().verify?.('block-ip', { address: attacker.ipv4, ttlSeconds: 300, reason: 'single' }, context())).toMatchObject({ holds: true, detail: { coveredBy: '192.0.2.0/24' } });
 
-    expect((await driver.execute('unblock-ip', { address: '192.0.2.0/24' }, context())).changed).toBe(true);
-    expect((await waitForReachability(attacker.ns, victim.ipv4, service.port, 'open', 3000)).result).toBe('open');
+    expect((await driver().execute('unblock-ip', { address: '192.0.2.0/24' }, context())).changed).toBe(true);
+    expect((await waitForReachability(attacker.ns, victim.ipv4, service().port, 'open', 3000)).result).toBe('open');
   });
 
   it('blocks IPv6 through ip6tables without touching IPv4', async () => {
     const { attacker, victim } = lab();
-    expect(await probeTcp(attacker.ns, victim.ipv6, service.port)).toBe('open');
-    const blocked = await driver.execute('block-ip', { address: attacker.ipv6, ttlSeconds: 300, reason: 'v6' }, context());
+    expect(await probeTcp(attacker.ns, victim.ipv6, service().port)).toBe('open');
+    const blocked = await driver().execute('block-ip', { address: attacker.ipv6, ttlSeconds: 300, reason: 'v6' }, context());
     expect(blocked).toMatchObject({ changed: true, detail: { set: 'watchpost6', element: attacker.ipv6 } });
-    expect(await probeTcp(attacker.ns, victim.ipv6, service.port)).toBe('timeout');
-    expect(await probeTcp(attacker.ns, victim.ipv4, service.port)).toBe('open');
-    expect((await driver.verify?.('block-ip', { address: attacker.ipv6, ttlSeconds: 300, reason: 'v6' }, context()))?.holds).toBe(true);
+    expect(await probeTcp(attacker.ns, victim.ipv6, service().port)).toBe('timeout');
+    expect(await probeTcp(attacker.ns, victim.ipv4, service().port)).toBe('open');
+    expect((await driver().verify?.('block-ip', { address: attacker.ipv6, ttlSeconds: 300, reason: 'v6' }, context()))?.holds).toBe(true);
     const rules = await execIn(victim.ns, 'ip6tables', ['-w', '5', '-S', 'INPUT']);
     expect(rules).toContain('--match-set watchpost6 src -j DROP');
 
-    expect((await driver.execute('unblock-ip', { address: attacker.ipv6 }, context())).changed).toBe(true);
-    expect((await waitForReachability(attacker.ns, victim.ipv6, service.port, 'open', 3000)).result).toBe('open');
+    expect((await driver().execute('unblock-ip', { address: attacker.ipv6 }, context())).changed).toBe(true);
+    expect((await waitForReachability(attacker.ns, victim.ipv6, service().port, 'open', 3000)).result).toBe('open');
   });
 
   it('caps TTLs longer than the kernel allows and says so', async () => {
     const { attacker } = lab();
-    const blocked = await driver.execute('block-ip', { address: attacker.ipv4, ttlSeconds: 30 * 24 * 3600, reason: 'long' }, context());
+    const blocked = await driver().execute('block-ip', { address: attacker.ipv4, ttlSeconds: 30 * 24 * 3600, reason: 'long' }, context());
     expect(blocked).toMatchObject({ changed: true, detail: { timeoutSeconds: 2_147_483, cappedFromSeconds: 30 * 24 * 3600 } });
     expect((await entries('watchpost4'))[0]?.timeoutSeconds).toBeGreaterThan(2_147_000);
   });
