@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.js';
@@ -12,6 +13,7 @@ import { createMetricsRegistry, type Registry } from '../core/metrics.js';
 import { createEnrichers } from '../ingest/enrich/index.js';
 import { enrichingNormalizer, normalizeRecord } from '../ingest/pipeline/normalize.js';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.js';
+import { startSourceStatsWriter } from '../ingest/pipeline/source-stats.js';
 import { startSupervisor, type SupervisedSource } from '../ingest/pipeline/supervisor.js';
 import { SOURCES } from '../ingest/sources/index.js';
 import { openBackends, type Backends } from './backends.js';
@@ -164,7 +166,19 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
       }
       pipeline = await startIngest(config, backends, metrics, logger, detection, alerting);
       const opened = pipeline;
-      closers.push(() => opened.close());
+      // Hourly per-source counters for the weekly report (drops, silent sources). Its last write
+      // follows the pipeline's close (closers run in reverse), so the final batch's counts are in it.
+      const sourceStats = startSourceStatsWriter({
+        metrics: opened.counters,
+        stats: backends.cases.sourceStats,
+        instance: `${hostname()}-${process.pid}`,
+        clock: SYSTEM_CLOCK,
+        logger: logger.child({ component: 'source-stats' }),
+      });
+      closers.push(async () => {
+        await opened.close();
+        await sourceStats.close();
+      });
       const sources: SupervisedSource[] = [
         ...config.ingest.syslog.map((slice) => ({ definition: SOURCES.syslog, config: slice })),
         ...config.ingest.files.map((slice) => ({ definition: SOURCES.file, config: slice })),

@@ -64,6 +64,14 @@ export class IngestMetrics {
     spoolGauge('watchpost_spool_entries', 'Records in the spool not yet stored, by source.', (stats) => stats.entries);
   }
 
+  /**
+   * The configured source ids, or undefined when every id is its own label: the hourly source
+   * stats write a record for each even when it counted nothing, so silence is visible.
+   */
+  get sourceIds(): readonly string[] | undefined {
+    return this.known ? [...this.known] : undefined;
+  }
+
   /** The label of a source id: itself if configured, else {@link OTHER_SOURCE}. */
   label(sourceId: string): string {
     return this.known === undefined || this.known.has(sourceId) ? sourceId : OTHER_SOURCE;

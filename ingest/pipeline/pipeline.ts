@@ -132,6 +132,11 @@ export class IngestPipeline implements RecordSink {
     return this.metrics.forSource(sourceId);
   }
 
+  /** The per-source counters (the hourly source stats read them). */
+  get counters(): IngestMetrics {
+    return this.metrics;
+  }
+
   /** Resolves once everything in the spool so far is stored (tests, orderly shutdown checks). */
   async idle(): Promise<void> {
     while (!this.abort.signal.aborted && (this.spool.bytes() > 0 || this.spool.hasUnread())) {
