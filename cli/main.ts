@@ -1,13 +1,15 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../core/config/load.js';
 import type { Config } from '../core/config/schema.js';
-import { formatProblem, WatchpostError } from '../core/errors.js';
+import { formatProblem, UserError, WatchpostError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { DEFAULT_SYSLOG_LISTEN, startRoles, syslogListeners, type RoleName } from './roles.js';
 import { registerActionsCommand } from './commands/actions.js';
 import { registerParsersCommand } from './commands/parsers.js';
 import { registerPlaybooksCommand, validateResponse } from './commands/playbooks.js';
+import { validateReports } from './validate-reports.js';
 import { registerReplayCommand } from './commands/replay.js';
+import { registerReportCommand } from './commands/report.js';
 import { registerRulesCommand } from './commands/rules.js';
 import { registerSearchCommand } from './commands/search.js';
 import { registerTokenCommand } from './commands/token.js';
@@ -94,9 +96,26 @@ export function buildProgram(): Command {
   withCommonOptions(program.command('validate').description('check the configuration, the playbooks and the response drivers; exits non-zero and names each problem with its file:line'))
     .action((options: CommonOptions) => {
       const config = configFrom(options);
-      const response = validateResponse(config);
+      // Both parts are checked before either refuses, so every problem is named at once.
+      const refusals: UserError[] = [];
+      const checked = <T>(check: () => T): T | undefined => {
+        try {
+          return check();
+        } catch (error) {
+          if (!(error instanceof UserError)) throw error;
+          refusals.push(error);
+          return undefined;
+        }
+      };
+      const response = checked(() => validateResponse(config));
+      const reports = checked(() => validateReports(config));
+      const [first] = refusals;
+      if (first !== undefined || response === undefined || reports === undefined) {
+        if (refusals.length === 1 && first) throw first;
+        throw new UserError(first?.code ?? 'WATCHPOST_ERR_CONFIG_INVALID', refusals.map((refusal) => refusal.message).join('; '), { problems: refusals.flatMap((refusal) => refusal.problems) });
+      }
       for (const note of response.notes) process.stdout.write(`${note}\n`);
-      process.stdout.write(`configuration ${options.config ?? '(defaults and environment)'} is valid: backends events=${config.backends.events} cases=${config.backends.cases} queue=${config.backends.queue} correlation=${config.backends.correlation}; ${response.summary}\n`);
+      process.stdout.write(`configuration ${options.config ?? '(defaults and environment)'} is valid: backends events=${config.backends.events} cases=${config.backends.cases} queue=${config.backends.queue} correlation=${config.backends.correlation}; ${response.summary}; ${reports}\n`);
     });
   registerTokenCommand(program);
   registerUserCommand(program);
@@ -106,6 +125,7 @@ export function buildProgram(): Command {
   registerRulesCommand(program);
   registerActionsCommand(program);
   registerPlaybooksCommand(program);
+  registerReportCommand(program);
   return program;
 }
 

@@ -21,6 +21,7 @@ import { createAlertingService, type AlertingService } from '../engine/alerting/
 import { startAlerting, type RunningAlerting } from './alerting.js';
 import { rulesApiDependencies, startDetection, type RunningDetection } from './detection.js';
 import { startMaintenance } from './maintenance.js';
+import { startReports, type RunningReports } from './reports.js';
 import { startResponse, type RunningResponse } from './response.js';
 import { packageRoot, VERSION } from './version.js';
 
@@ -198,6 +199,13 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
         ? startResponse({ config: config.response, cases: backends.cases, queue: backends.queue, logger: logger.child({ component: 'response' }), metrics, work: roles.includes('worker') })
         : undefined;
     if (response) closers.push(() => response.close());
+    // The weekly report: the worker role generates, mails and schedules it; the api role lists,
+    // serves and queues it.
+    const reports: RunningReports | undefined =
+      roles.includes('worker') || roles.includes('api')
+        ? startReports({ config, events: backends.events, cases: backends.cases, queue: backends.queue, logger: logger.child({ component: 'reports' }), work: roles.includes('worker') })
+        : undefined;
+    if (reports) closers.push(() => reports.close());
     const passwords = scryptHasher();
     if (roles.includes('api')) await announceFirstAdmin(backends, passwords, logger);
     // The API's triage, suppressions and live stream: the engine this process already runs (so
@@ -215,6 +223,7 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
       cases: backends.cases,
       events: backends.events,
       ...(response ? { response: response.operations, drivers: response.instances, feeds: response.feeds } : {}),
+      ...(reports ? { reports: reports.operations } : {}),
       rules: rulesApiDependencies(config.detection, config.ingest.enrich),
       ...(apiAlerting ? { alerting: apiAlerting } : {}),
       // API tokens (Bearer) and console sessions (cookie), as buildApi composes them.

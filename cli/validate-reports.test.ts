@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../core/config/load.js';
 import { hasCode } from '../core/errors.js';
-import { logoProblem, MAX_LOGO_BYTES, reportProblems, validateReports } from './validate-reports.js';
+import { MAX_LOGO_BYTES } from '../reports/index.js';
+import { logoProblem, reportProblems, validateReports } from './validate-reports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wpt-validate-reports-'));
 const png = join(dir, 'logo.png');
-writeFileSync(png, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64)]));
+// A real 1×1 PNG: the check reads the image header, not only the signature.
+writeFileSync(png, Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64'));
 const text = join(dir, 'logo.txt');
 writeFileSync(text, 'not an image');
 const huge = join(dir, 'huge.png');
@@ -46,7 +48,7 @@ reports:
     );
     expect(problems.map((problem) => problem.path)).toEqual(['reports.schedule.timeZone', 'reports.mail.driver', 'organization.logo']);
     expect(problems[1]?.message).toContain('type webhook');
-    expect(problems[2]?.message).toContain('neither a PNG nor a JPEG');
+    expect(problems[2]?.message).toContain('neither PNG nor JPEG');
     let thrown: unknown;
     try {
       validateReports(config('reports: { mail: { driver: missing } }'));

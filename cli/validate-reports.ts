@@ -4,34 +4,27 @@
  * JPEG of at most 2 MB — so a bad setting fails at validate (and before a systemd start) instead
  * of on Monday morning when the report is due.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { UserError, type Problem } from '../core/errors.js';
 import type { Config } from '../core/config/schema.js';
-import { checkTimeZone } from '../reports/week.js';
+import { checkLogo, checkTimeZone, MAX_LOGO_BYTES } from '../reports/index.js';
 
-/** The largest logo a report embeds. */
-export const MAX_LOGO_BYTES = 2 * 1024 * 1024;
-
-const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-const JPEG = Buffer.from([0xff, 0xd8, 0xff]);
-
-/** Why a logo file cannot be used, or undefined when it can. */
+/** Why a logo file cannot be used, or undefined when it can (the renderer's own check, on the file). */
 export function logoProblem(file: string): string | undefined {
-  let fd: number | undefined;
+  let content: Buffer;
   try {
-    fd = openSync(file, 'r');
-    const stat = fstatSync(fd);
+    const stat = statSync(file);
     if (!stat.isFile()) return `${file} is not a file`;
     if (stat.size > MAX_LOGO_BYTES) return `${file} is ${stat.size} bytes; a logo may have at most ${MAX_LOGO_BYTES}`;
-    const head = Buffer.alloc(8);
-    const read = readSync(fd, head, 0, 8, 0);
-    const magic = head.subarray(0, read);
-    if (!(magic.length >= 8 && magic.equals(PNG)) && !(magic.length >= 3 && magic.subarray(0, 3).equals(JPEG))) return `${file} is neither a PNG nor a JPEG`;
-    return undefined;
+    content = readFileSync(file);
   } catch (error) {
     return `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+  }
+  try {
+    checkLogo(content);
+    return undefined;
+  } catch (error) {
+    return `${file}: ${(error as Error).message}`;
   }
 }
 

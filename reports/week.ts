@@ -120,9 +120,11 @@ export function lastFullWeek(nowMs: number, timeZone: string): IsoWeek {
 
 /** When the report of `week` is due: `schedule.day` of the following week at `schedule.time`, local. */
 export function scheduledAt(week: IsoWeek, schedule: ReportSchedule): number {
-  const next = weekPeriod(shiftWeek(week, 1), schedule.timeZone);
+  const { year, week: number } = parseWeek(shiftWeek(week, 1));
   const [hours, minutes] = schedule.time.split(':').map(Number) as [number, number];
-  const mondayLocal = wallClock(Date.parse(next.from), schedule.timeZone);
+  // From the calendar's Monday, not the clock at the week's first instant: where a DST change
+  // skips Monday 00:00 (Asia/Tehran, 2021-03-22) that instant reads 01:00 and would shift the time.
+  const mondayLocal = firstMonday(year) + (number - 1) * 7 * DAY_MS;
   return instantOf(mondayLocal + DAYS.indexOf(schedule.day) * DAY_MS + (hours * 60 + minutes) * 60_000, schedule.timeZone);
 }
 

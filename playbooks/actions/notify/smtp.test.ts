@@ -9,7 +9,7 @@ import { silentLogger } from '../../../core/log.js';
 import { makeCertificates, pem, type TestCertificates } from '../../../ingest/sources/syslog/testing.js';
 import { closedPort, driverContext, errorText, thrown } from '../http-test-server.js';
 import type { Driver } from '../types.js';
-import { smtpDriver, SmtpSettings } from './smtp.js';
+import { smtpDriver, smtpSender, SmtpSettings } from './smtp.js';
 
 const USER = 'watchpost@example.net';
 const PASSWORD = 'smtp-password-0123456789';
@@ -171,5 +171,29 @@ describe('smtpDriver', () => {
     driver = build({ to: [] });
     expect((await thrown(() => driver.execute('notify', notify, driverContext()))).message).toContain('no recipients');
     expect(() => build({}, { user: USER })).toThrow(/both credentials.user and credentials.password/);
+  });
+
+  it('sends a composed message with an attachment through smtpSender, its subject as given', async () => {
+    driver = build();
+    const send = smtpSender(driver);
+    expect(send).toBeDefined();
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(3000, 7)]);
+    const sent = await (send as NonNullable<typeof send>)(
+      { to: ['manager@example.net'], subject: '[Acme] Weekly threat report 2026-W47', text: 'The week in brief.', attachments: [{ filename: 'report.pdf', content: pdf, contentType: 'application/pdf' }] },
+      { idempotencyKey: 'weekly.2026-W47.abc', signal: new AbortController().signal },
+    );
+    const expectedId = `<${createHash('sha256').update('weekly.2026-W47.abc').digest('hex').slice(0, 32)}.watchpost@example.net>`;
+    expect(sent).toEqual({ messageId: expectedId, accepted: ['manager@example.net'], rejected: [] });
+    const raw = (received.at(-1) as Received).raw;
+    expect(raw).toMatch(/^Subject: \[Acme\] Weekly threat report 2026-W47$/m);
+    expect(raw).toMatch(/Content-Type: application\/pdf; name=report\.pdf/);
+    expect(raw).toMatch(/Content-Disposition: attachment; filename=report\.pdf/);
+    const body = raw.split(/Content-Disposition: attachment; filename=report\.pdf\r?\n\r?\n/)[1] ?? '';
+    expect(Buffer.from(body.replace(/\r?\n--[\s\S]*$/, ''), 'base64').equals(pdf)).toBe(true);
+  });
+
+  it('gives no sender for a driver of another type', () => {
+    const other = { id: 'hook', type: 'webhook', actions: [], execute: () => Promise.resolve({ changed: false }) } as Driver;
+    expect(smtpSender(other)).toBeUndefined();
   });
 });

@@ -91,6 +91,30 @@ function textBody(input: NotifyInput): string {
   return lines.join('\n');
 }
 
+/** A composed message for {@link smtpSender}: the weekly report with its PDF, for instance. */
+export interface SmtpMessage {
+  readonly to: readonly string[];
+  /** Sent as given (on one line, at most 400 characters): the notify prefix is not added. */
+  readonly subject: string;
+  readonly text: string;
+  readonly html?: string;
+  /** Content in memory only: the transport reads no files and fetches no URLs. */
+  readonly attachments?: readonly { readonly filename: string; readonly content: Buffer; readonly contentType: string }[];
+}
+
+/** What the server accepted. Recipients it refused while others were accepted are `rejected`. */
+export interface SmtpSent {
+  readonly messageId: string;
+  readonly accepted: readonly string[];
+  readonly rejected: readonly string[];
+}
+
+/**
+ * Sends a message through a configured smtp driver instance.
+ * `idempotencyKey` decides the Message-ID: the same key sends the same Message-ID.
+ */
+export type SmtpSend = (message: SmtpMessage, context: { readonly idempotencyKey: string; readonly signal: AbortSignal }) => Promise<SmtpSent>;
+
 class SmtpDriver implements Driver {
   readonly type = 'smtp';
   readonly actions: readonly ActionId[] = ['notify'];
@@ -159,6 +183,19 @@ class SmtpDriver implements Driver {
     const notify = input as NotifyInput;
     const to = notify.to && notify.to.length > 0 ? notify.to : this.settings.to;
     if (to.length === 0) throw new UserError('WATCHPOST_ERR_DRIVER_REJECTED', `the smtp driver ${this.id} has no recipients: set settings.to or the step's input.to`);
+    const sent = await this.send(
+      { to, subject: `${this.settings.subjectPrefix}${notify.subject}`, text: textBody(notify), html: htmlBody(notify) },
+      context,
+    );
+    return { changed: true, detail: { ...sent } };
+  }
+
+  /**
+   * Sends one composed message (its subject as given, without the notify prefix) to `to`, with
+   * the Message-ID derived from the idempotency key. Errors as {@link SmtpDriver.execute}'s.
+   */
+  async send(message: SmtpMessage, context: Pick<DriverContext, 'signal' | 'idempotencyKey'>): Promise<SmtpSent> {
+    if (message.to.length === 0) throw new UserError('WATCHPOST_ERR_DRIVER_REJECTED', `SMTP ${this.settings.host}: a message needs at least one recipient`);
     const messageId = `<${createHash('sha256').update(context.idempotencyKey).digest('hex').slice(0, 32)}.watchpost@${senderDomain(this.settings.from)}>`;
     const transporter = await this.transporter();
     if (context.signal.aborted) throw new OperationalError('WATCHPOST_ERR_DRIVER_UNAVAILABLE', `SMTP ${this.settings.host}: aborted before sending`);
@@ -172,17 +209,20 @@ class SmtpDriver implements Driver {
       const info = await Promise.race([
         transporter.sendMail({
           from: this.settings.from,
-          to: [...to],
-          subject: oneLine(`${this.settings.subjectPrefix}${notify.subject}`, 400),
-          text: textBody(notify),
-          html: htmlBody(notify),
+          to: [...message.to],
+          subject: oneLine(message.subject, 400),
+          text: message.text,
+          ...(message.html !== undefined ? { html: message.html } : {}),
+          ...(message.attachments
+            ? { attachments: message.attachments.map((attachment) => ({ filename: attachment.filename, content: attachment.content, contentType: attachment.contentType })) }
+            : {}),
           messageId,
           headers: { 'X-Watchpost-Idempotency-Key': oneLine(context.idempotencyKey, 200) },
         }),
         aborted,
       ]);
       const addresses = (list: readonly (string | { address: string })[]): string[] => list.map((item) => (typeof item === 'string' ? item : item.address));
-      return { changed: true, detail: { messageId: info.messageId, accepted: addresses(info.accepted), rejected: addresses(info.rejected) } };
+      return { messageId: info.messageId, accepted: addresses(info.accepted), rejected: addresses(info.rejected) };
     } catch (error) {
       if (error instanceof OperationalError || error instanceof UserError) throw error;
       throw this.failure(error);
@@ -212,3 +252,13 @@ export const smtpDriver: DriverType<typeof SmtpSettings, typeof SmtpCredentials>
     return new SmtpDriver(config.id, config.settings, config.credentials);
   },
 };
+
+/**
+ * The sending function of an smtp driver instance (its server, TLS, credentials and error mapping,
+ * sharing its connection), or undefined when `driver` is not one. Other rooms compose mail through
+ * this without knowing the driver's class.
+ */
+export function smtpSender(driver: Driver): SmtpSend | undefined {
+  if (!(driver instanceof SmtpDriver)) return undefined;
+  return (message, context) => driver.send(message, context);
+}
