@@ -7,6 +7,7 @@ import { scryptHasher, type PasswordHasher } from '../core/auth/password.js';
 import { SYSTEM_CLOCK, type Clock } from '../core/clock.js';
 import { AuthConfigSchema, type ApiConfig, type AuthConfig } from '../core/config/schema.js';
 import type { Logger } from '../core/log.js';
+import type { ReportOperations } from '../core/reports/types.js';
 import type { CaseStore } from '../core/stores/case-store.js';
 import type { EventStore } from '../core/stores/event-store.js';
 import type { AlertingService } from '../engine/alerting/index.js';
@@ -30,6 +31,7 @@ import { runsRoutes } from './routes/runs/index.js';
 import { feedsRoutes, type FeedAccess } from './routes/feeds/index.js';
 import { actionsRoutes } from './routes/actions/index.js';
 import { blocksRoutes } from './routes/blocks/index.js';
+import { reportsRoutes } from './routes/reports/index.js';
 import { playbooksRoutes } from './routes/playbooks/index.js';
 import { responseRoutes } from './routes/response/index.js';
 import type { DriverInstanceSummary, ResponseOperations } from './routes/response/operations.js';
@@ -89,6 +91,11 @@ export interface ApiDependencies {
    * breaker. Without it those routes answer 503.
    */
   readonly response?: ResponseOperations;
+  /**
+   * The weekly reports (cli/ composes them over the case store and the job queue): list, download,
+   * generate. Without it those routes answer 503.
+   */
+  readonly reports?: ReportOperations;
   /** The configured driver instances, listed by GET /api/v1/actions. @defaultValue none */
   readonly drivers?: readonly DriverInstanceSummary[];
   /** The blocklist feeds (`feed` drivers: id and token SHA-256) served by GET /api/v1/feeds/{id}. @defaultValue none */
@@ -168,6 +175,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(responseRoutes, { cases: deps.cases, response: deps.response, clock });
   await app.register(actionsRoutes, { drivers: deps.drivers });
   await app.register(feedsRoutes, { feeds: deps.feeds, cases: deps.cases, clock });
+  await app.register(reportsRoutes, { reports: deps.reports, cases: deps.cases, clock });
   await app.register(streamRoutes, { feed, cases: deps.cases, stream: deps.alertStream, clock });
   if (cases) {
     const throttle = { failureWindowMs: auth.login.failureWindowMs, lockoutMs: auth.login.lockoutMs, maxLockoutMs: auth.login.maxLockoutMs };

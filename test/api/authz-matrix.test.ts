@@ -210,6 +210,10 @@ describe('the OpenAPI document', () => {
         'GET /api/v1/response/breaker',
         'POST /api/v1/response/breaker/close',
         'GET /api/v1/feeds/{driverId}',
+        'GET /api/v1/reports',
+        'POST /api/v1/reports',
+        'GET /api/v1/reports/{id}',
+        'GET /api/v1/reports/{id}/pdf',
       ]),
     );
   });
@@ -232,6 +236,19 @@ describe('the OpenAPI document', () => {
       'DELETE /api/v1/response/never-block/{id}': ['admin'],
       'GET /api/v1/response/breaker': ['viewer'],
       'POST /api/v1/response/breaker/close': ['admin'],
+    };
+    const declared = Object.fromEntries(
+      operations.map((operation) => [`${operation.method.toUpperCase()} ${operation.path}`, operation.roles]).filter(([name]) => (name as string) in want),
+    );
+    expect(declared).toEqual(want);
+  });
+
+  it('lets viewers read and download reports and analysts generate them', () => {
+    const want: Record<string, Role[]> = {
+      'GET /api/v1/reports': ['viewer'],
+      'GET /api/v1/reports/{id}': ['viewer'],
+      'GET /api/v1/reports/{id}/pdf': ['viewer'],
+      'POST /api/v1/reports': ['analyst'],
     };
     const declared = Object.fromEntries(
       operations.map((operation) => [`${operation.method.toUpperCase()} ${operation.path}`, operation.roles]).filter(([name]) => (name as string) in want),
