@@ -147,6 +147,7 @@ describe('the OpenAPI document', () => {
         'GET /api/v1/users',
         'POST /api/v1/users',
         'GET /api/v1/users/{id}',
+        'GET /api/v1/users/assignable',
         'PATCH /api/v1/users/{id}',
         'POST /api/v1/users/{id}/disable',
         'POST /api/v1/users/{id}/enable',

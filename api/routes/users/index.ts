@@ -10,6 +10,7 @@ import { modify } from '../../../core/stores/modify.js';
 import type { Principal } from '../../plugins/auth-guard.js';
 import { requireRole } from '../../plugins/require-role.js';
 import { recordAudit } from '../audit/record.js';
+import { assignableUsersRoute } from './assignable.js';
 import { principalUserId } from './principal.js';
 
 /** Options of {@link usersRoutes}. */
@@ -153,10 +154,12 @@ async function notFound(id: string): Promise<never> {
  * disable or enable. The password hash never leaves the server. Disabling a user ends its
  * sessions at once (its API tokens stop working within the token cache period); a change that
  * would leave no enabled admin is refused. Every change is written to the audit log with the
- * record before and after.
+ * record before and after. Analysts and up get the assignable users (ids and names only) at
+ * /api/v1/users/assignable, for the assignee picker.
  */
 export async function usersRoutes(app: FastifyInstance, options: UsersRouteOptions): Promise<void> {
   const clock = options.clock ?? SYSTEM_CLOCK;
+  assignableUsersRoute(app, options.cases);
   app.get<{ Querystring: Static<typeof UsersQuery> }>(
     '/api/v1/users',
     {

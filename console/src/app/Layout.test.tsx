@@ -1,8 +1,9 @@
-import { screen, waitFor } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderRoutes } from '../test/render';
 import { routes } from './routes';
+import { expectNoAxeViolations } from '../test/axe';
 
 const ME = {
   principal: 'alice',
@@ -52,7 +53,8 @@ describe('Layout', () => {
     expect(screen.getByRole('link', { name: 'Incidents' }).getAttribute('aria-current')).toBe('page');
     expect(screen.getByRole('main')).toBeTruthy();
     expect(screen.getByRole('link', { name: 'Skip to content' })).toBeTruthy();
-    expect(screen.getByRole('button', { name: 'Account: Alice Analyst' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Account: Alice Analyst analyst' })).toBeTruthy();
+    await expectNoAxeViolations();
   });
 
   it('sends a signed-out visitor to the sign-in page with the way back', async () => {
@@ -80,13 +82,31 @@ describe('Layout', () => {
     await user.keyboard('?');
     const dialog = await screen.findByRole('dialog', { name: 'Keyboard shortcuts' });
     expect(dialog.textContent).toContain('Show this list of keyboard shortcuts');
+    await expectNoAxeViolations();
+  });
+
+  it("lists the alert queue's shortcuts in the one help dialog that ? opens on /alerts", async () => {
+    stubApi(ME);
+    vi.stubGlobal('EventSource', class { addEventListener() {} close() {} });
+    renderRoutes(routes, '/alerts');
+    const user = userEvent.setup();
+    await screen.findByRole('heading', { name: 'Alerts' });
+    await user.keyboard('?');
+    const dialog = await screen.findByRole('dialog', { name: 'Keyboard shortcuts' });
+    expect(within(dialog).getByRole('table', { name: 'Alert queue shortcuts' }).textContent).toContain('Focus the next alert');
+    expect(screen.getAllByRole('dialog', { name: 'Keyboard shortcuts' })).toHaveLength(1);
+    await user.keyboard('{Escape}');
+    await waitFor(() => expect(screen.queryByRole('dialog', { name: 'Keyboard shortcuts' })).toBeNull());
+    // The header button opens the same list.
+    await user.click(screen.getByRole('button', { name: 'Keyboard shortcuts (?)' }));
+    expect(within(await screen.findByRole('dialog', { name: 'Keyboard shortcuts' })).getByText('Open the focused alert')).toBeTruthy();
   });
 
   it('signs out through the API with the CSRF token and returns to the sign-in page', async () => {
     const calls = stubApi(ME);
     renderRoutes(routes, '/');
     const user = userEvent.setup();
-    await user.click(await screen.findByRole('button', { name: 'Account: Alice Analyst' }));
+    await user.click(await screen.findByRole('button', { name: 'Account: Alice Analyst analyst' }));
     await user.click(await screen.findByRole('menuitem', { name: 'Sign out' }));
     expect(await screen.findByRole('heading', { name: 'Sign in to Watchpost' })).toBeTruthy();
     const logout = calls.find((call) => call.url === '/api/v1/auth/logout');

@@ -1,4 +1,4 @@
-import { ActionIcon, Anchor, AppShell, Badge, Button, Group, Menu, NavLink, Text, Title, Tooltip, useComputedColorScheme, useMantineColorScheme } from '@mantine/core';
+import { ActionIcon, Anchor, AppShell, Badge, Button, Group, Menu, NavLink, Text, Title, Tooltip, useComputedColorScheme, useMantineColorScheme, VisuallyHidden } from '@mantine/core';
 import { useState } from 'react';
 import { NavLink as RouterLink, Outlet, useNavigate } from 'react-router';
 import { ShortcutsProvider, useOpenShortcutsHelp } from '../components/Shortcuts';
@@ -70,7 +70,9 @@ function UserMenu() {
       ) : null}
       <Menu position="bottom-end" withinPortal>
         <Menu.Target>
-          <Button variant="subtle" size="xs" aria-label={`Account: ${auth.name}`}>
+          {/* The name is the visible text (a spoken label must contain what is shown), behind a hidden "Account:". */}
+          <Button variant="subtle" size="xs">
+            <VisuallyHidden>Account: </VisuallyHidden>
             {auth.name}
             {topRole ? (
               <Badge ml={6} size="xs" variant="light">

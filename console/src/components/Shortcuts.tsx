@@ -11,8 +11,11 @@ export interface Shortcut {
   readonly onKey: (event: KeyboardEvent) => void;
 }
 
+/** A shortcut as the help dialog lists it; {@link useShortcutHelp} registers these without binding keys. */
+export type ShortcutHelp = Pick<Shortcut, 'key' | 'description' | 'group'>;
+
 interface Registry {
-  readonly register: (id: number, shortcuts: readonly Shortcut[]) => void;
+  readonly register: (id: number, shortcuts: readonly ShortcutHelp[]) => void;
   readonly unregister: (id: number) => void;
   readonly openHelp: () => void;
 }
@@ -56,15 +59,38 @@ export function useShortcuts(shortcuts: readonly Shortcut[]): void {
   }, [registry, signature]);
 }
 
+/**
+ * Lists shortcuts that a view handles itself (the alert queue's j/k/x, which need checks of their
+ * own) in the help dialog while the calling component is mounted; binds no key.
+ */
+export function useShortcutHelp(entries: readonly ShortcutHelp[]): void {
+  const registry = useContext(ShortcutsContext);
+  const latest = useRef(entries);
+  useLayoutEffect(() => {
+    latest.current = entries;
+  });
+  const signature = entries.map((s) => `${s.group ?? ''}\u0000${s.key}\u0000${s.description}`).join('\u0001');
+  useEffect(() => {
+    const id = nextId++;
+    registry?.register(id, latest.current);
+    return () => registry?.unregister(id);
+  }, [registry, signature]);
+}
+
 /** Opens the keyboard help dialog (e.g. from a header button). */
 export function useOpenShortcutsHelp(): () => void {
   const registry = useContext(ShortcutsContext);
   return registry?.openHelp ?? (() => undefined);
 }
 
+/** Whether a {@link ShortcutsProvider} holds the help dialog (a view rendered alone has none). */
+export function useHasShortcutsHelp(): boolean {
+  return useContext(ShortcutsContext) !== undefined;
+}
+
 /** Holds the shortcuts of the mounted views and shows them in a dialog on `?`. */
 export function ShortcutsProvider({ children }: { readonly children: ReactNode }) {
-  const [entries, setEntries] = useState<ReadonlyMap<number, readonly Shortcut[]>>(new Map());
+  const [entries, setEntries] = useState<ReadonlyMap<number, readonly ShortcutHelp[]>>(new Map());
   const [open, setOpen] = useState(false);
   const openHelp = useCallback(() => setOpen(true), []);
   const registry = useMemo<Registry>(
@@ -82,14 +108,15 @@ export function ShortcutsProvider({ children }: { readonly children: ReactNode }
   );
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key !== '?' || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+      // defaultPrevented: a view answered `?` itself (the alert queue opens this same dialog).
+      if (event.key !== '?' || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
       event.preventDefault();
       setOpen(true);
     };
     document.addEventListener('keydown', onKeyDown);
     return () => document.removeEventListener('keydown', onKeyDown);
   }, []);
-  const groups = new Map<string, Shortcut[]>([['General', [{ key: '?', description: 'Show this list of keyboard shortcuts', onKey: () => undefined }]]]);
+  const groups = new Map<string, ShortcutHelp[]>([['General', [{ key: '?', description: 'Show this list of keyboard shortcuts' }]]]);
   for (const shortcut of [...entries.values()].flat()) {
     const group = shortcut.group ?? 'General';
     groups.set(group, [...(groups.get(group) ?? []), shortcut]);

@@ -4,7 +4,7 @@ import { render, type RenderResult } from '@testing-library/react';
 import type { ReactElement } from 'react';
 import { createMemoryRouter, RouterProvider, type RouteObject } from 'react-router';
 import { createQueryClient } from '../app/App';
-import { theme } from '../app/theme';
+import { cssVariablesResolver, theme } from '../app/theme';
 
 /**
  * Renders routes at `path` with the console's providers (theme, a fresh query client, a memory
@@ -13,7 +13,7 @@ import { theme } from '../app/theme';
 export function renderRoutes(routes: RouteObject[], path: string): RenderResult {
   const router = createMemoryRouter(routes, { initialEntries: [path] });
   return render(
-    <MantineProvider theme={theme}>
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver}>
       <QueryClientProvider client={createQueryClient()}>
         <RouterProvider router={router} />
       </QueryClientProvider>

@@ -22,5 +22,8 @@ class NoResizeObserver {
 }
 window.ResizeObserver ??= NoResizeObserver as unknown as typeof ResizeObserver;
 window.HTMLElement.prototype.scrollIntoView ??= function scrollIntoView() {};
+// jsdom has no canvas: it answers getContext with a "not implemented" error on the console.
+// echarts (text measuring) and axe-core (icon ligature detection) both fall back when it is null.
+window.HTMLCanvasElement.prototype.getContext = () => null;
 
 afterEach(() => cleanup());

@@ -25,5 +25,10 @@ export function ensureConsoleBuilt(): void {
   const index = join(CONSOLE_DIST, 'index.html');
   if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...SOURCES.map(newest))) return;
   const vite = join(dirname(createRequire(join(ROOT, 'package.json')).resolve('vite/package.json')), 'bin', 'vite.js');
-  execFileSync(process.execPath, [vite, 'build', '--config', join(ROOT, 'console', 'vite.config.ts'), '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [vite, 'build', '--config', join(ROOT, 'console', 'vite.config.ts'), '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    // vitest sets NODE_ENV=test, which Vite would honour with React's development build.
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }

@@ -6,6 +6,7 @@ import { renderRoutes } from '../../test/render';
 import { AlertsPage } from './AlertsPage';
 import { makeAlert, meAs, MockEventSource, stubFetch, type Call } from './test-fixtures';
 import type { AlertView } from './types';
+import { expectNoAxeViolations } from '../../test/axe';
 
 /** The scroller's viewport height in jsdom (which lays nothing out). */
 const VIEWPORT = 640;
@@ -31,6 +32,27 @@ function serve(all: AlertView[], roles = ['analyst']): Call[] {
         results: body.ids.map((id) => ({ id, outcome: 'changed', alert: { ...all.find((a) => a.id === id)!, status: body.status, updatedAt: '2026-03-02T00:00:00.000Z' } })),
         changed: body.ids.length,
         failed: 0,
+      };
+    }
+    if (call.url.pathname === '/api/v1/alerts/bulk/assign') {
+      const body = call.body as { ids: string[]; assignee: string | null };
+      return {
+        results: body.ids.map((id) => {
+          const { assignee: _old, ...alert } = all.find((a) => a.id === id)!;
+          return { id, outcome: 'changed', alert: { ...alert, ...(body.assignee ? { assignee: body.assignee } : {}), updatedAt: '2026-03-02T00:00:00.000Z' } };
+        }),
+        changed: body.ids.length,
+        failed: 0,
+      };
+    }
+    if (call.url.pathname === '/api/v1/users/assignable') {
+      return {
+        items: [
+          { id: 'bob', username: 'bob' },
+          { id: 'carol', username: 'carol', displayName: 'Carol Chen' },
+          { id: 'u-ana', username: 'ana', displayName: 'Ana Lyst' },
+        ],
+        truncated: false,
       };
     }
     return [404, { error: 'not_found', message: `no route ${call.url.pathname}` }];
@@ -120,10 +142,12 @@ describe('AlertsPage', () => {
     await user.keyboard('x');
     expect(screen.getByRole<HTMLInputElement>('checkbox', { name: /SSH brute force 1 \(al-1\)/ }).checked).toBe(true);
     expect(screen.getByText('1 selected')).toBeTruthy();
+    await expectNoAxeViolations();
     await user.keyboard('x');
     expect(screen.getByRole<HTMLInputElement>('checkbox', { name: /SSH brute force 1 \(al-1\)/ }).checked).toBe(false);
     await user.keyboard('?');
     expect(await screen.findByRole('dialog', { name: 'Keyboard shortcuts' })).toBeTruthy();
+    await expectNoAxeViolations();
   });
 
   it('puts the filters in the URL and asks the API for them', async () => {
@@ -170,6 +194,61 @@ describe('AlertsPage', () => {
     const row = bodyRows().find((r) => r.getAttribute('data-alert-id') === 'al-3')!;
     await waitFor(() => expect(within(row).getByText('Acknowledged')).toBeTruthy());
     expect(within(bodyRows().find((r) => r.getAttribute('data-alert-id') === 'al-0')!).getByText('New')).toBeTruthy();
+  });
+
+  it('assigns the selected alerts to a user picked by name from the list, with the keyboard only', async () => {
+    const calls = serve(Array.from({ length: 4 }, (_, i) => makeAlert(i)));
+    renderQueue();
+    await screen.findByText('SSH brute force 0');
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('checkbox', { name: /\(al-1\)/ }));
+    await user.click(screen.getByRole('checkbox', { name: /\(al-2\)/ }));
+    await user.click(screen.getByRole('button', { name: 'Assign…' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Assign 2 alerts' });
+    const picker = within(dialog).getByRole('combobox', { name: 'Assign to' });
+    await waitFor(() => expect(document.activeElement).toBe(picker));
+    await user.keyboard('carol');
+    await user.keyboard('{ArrowDown}{Enter}');
+    await waitFor(() => expect((picker as HTMLInputElement).value).toBe('Carol Chen (carol)'));
+    await expectNoAxeViolations();
+    await user.click(within(dialog).getByRole('button', { name: 'Assign' }));
+    await waitFor(() => expect(calls.some((call) => call.url.pathname === '/api/v1/alerts/bulk/assign')).toBe(true));
+    expect(calls.find((call) => call.url.pathname === '/api/v1/alerts/bulk/assign')?.body).toEqual({ ids: ['al-1', 'al-2'], assignee: 'carol' });
+    // The picker lists names only: no admin route was asked for users.
+    expect(calls.some((call) => call.url.pathname === '/api/v1/users')).toBe(false);
+    await waitFor(() => expect(within(bodyRows().find((r) => r.getAttribute('data-alert-id') === 'al-2')!).getByText('carol')).toBeTruthy());
+  });
+
+  it('offers Unassigned and Me first, and gives the focus back to the button that opened the dialog', async () => {
+    const calls = serve([makeAlert(0, { assignee: 'bob' })]);
+    renderQueue();
+    await screen.findByText('SSH brute force 0');
+    const user = userEvent.setup();
+    const open = screen.getByRole('button', { name: 'Assign…' });
+    open.focus();
+    await user.keyboard('{Enter}');
+    const dialog = await screen.findByRole('dialog', { name: 'Assign 1 alert' });
+    const picker = within(dialog).getByRole('combobox', { name: 'Assign to' });
+    // The alert's assignee is preselected; choosing it again changes nothing.
+    await waitFor(() => expect((picker as HTMLInputElement).value).toBe('bob'));
+    expect(within(dialog).getByRole<HTMLButtonElement>('button', { name: 'Assign' }).disabled).toBe(true);
+    await user.click(picker);
+    const listbox = await screen.findByRole('listbox', { name: 'Assign to', hidden: true });
+    const options = within(listbox).getAllByRole('option', { hidden: true }).map((option) => option.textContent);
+    expect(options.slice(0, 2)).toEqual(['Unassigned', 'Me (Ana Lyst (ana))']);
+    expect(options).toContain('Carol Chen (carol)');
+    await user.keyboard('{Escape}');
+    await user.keyboard('{Escape}');
+    await waitFor(() => expect(screen.queryByRole('dialog', { name: 'Assign 1 alert' })).toBeNull());
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Assign…' })));
+    expect(calls.some((call) => call.url.pathname === '/api/v1/alerts/bulk/assign')).toBe(false);
+
+    await user.keyboard('{Enter}');
+    const again = await screen.findByRole('dialog', { name: 'Assign 1 alert' });
+    await user.click(within(again).getByRole('combobox', { name: 'Assign to' }));
+    await user.click(await screen.findByRole('option', { name: 'Unassigned', hidden: true }));
+    await user.click(within(again).getByRole('button', { name: 'Unassign' }));
+    await waitFor(() => expect(calls.find((call) => call.url.pathname === '/api/v1/alerts/bulk/assign')?.body).toEqual({ ids: ['al-0'], assignee: null }));
   });
 
   it('selects a range with shift-click', async () => {

@@ -3,13 +3,14 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { PageHeader } from '../../components/PageHeader';
+import { useHasShortcutsHelp, useOpenShortcutsHelp, useShortcutHelp } from '../../components/Shortcuts';
 import { EmptyState, ErrorState, LoadingState } from '../../components/States';
 import { useMe } from './access';
 import { AlertFilterBar } from './AlertFilterBar';
 import { AlertTable, ROW_HEIGHT } from './AlertTable';
 import { BulkBar } from './BulkBar';
 import { readFilters, writeFilters } from './filters';
-import { KeyboardHelp } from './KeyboardHelp';
+import { KeyboardHelp, QUEUE_SHORTCUTS } from './KeyboardHelp';
 import { SavedViews } from './SavedViews';
 import { TriageDialogs, type TriageDialog } from './TriageDialogs';
 import type { AlertSort } from './types';
@@ -27,6 +28,9 @@ const STREAM_LABEL: Record<StreamState, { text: string; color: string }> = {
 
 /** Rows from the end of the loaded ones at which the next page is fetched. */
 const PREFETCH_ROWS = 50;
+
+/** The queue's shortcuts as the console's help dialog lists them (`?` itself is listed there already). */
+const HELP_ENTRIES = QUEUE_SHORTCUTS.filter((shortcut) => shortcut.keys !== '?').map((shortcut) => ({ key: shortcut.keys, description: shortcut.does, group: 'Alert queue' }));
 
 /** /alerts: the alert queue. Filters and sort are the URL's; focus and selection are the page's. */
 export function AlertsPage() {
@@ -121,6 +125,13 @@ export function AlertsPage() {
     virtualizer.scrollToIndex(index, { align: 'auto' });
   };
 
+  // Inside the console's frame the queue's keys are listed in its one help dialog (`?`, the header
+  // button); rendered alone (tests) the queue shows its own.
+  const sharedHelp = useHasShortcutsHelp();
+  const openSharedHelp = useOpenShortcutsHelp();
+  useShortcutHelp(HELP_ENTRIES);
+  const openHelp = sharedHelp ? openSharedHelp : () => setHelp(true);
+
   useQueueKeyboard(
     {
       move: (delta) => focus(Math.max(0, Math.min(rows.length - 1, focusedIndex + delta))),
@@ -135,7 +146,7 @@ export function AlertsPage() {
         const row = rows[focusedIndex];
         if (row) void navigate(`/alerts/${encodeURIComponent(row.id)}`);
       },
-      help: () => setHelp(true),
+      help: sharedHelp ? undefined : () => setHelp(true),
     },
     dialog === undefined && !help,
   );
@@ -150,7 +161,7 @@ export function AlertsPage() {
   };
 
   const stream = STREAM_LABEL[streamState];
-  const caption = `Alerts, ${rows.length} loaded${queue.total !== undefined ? ` of ${queue.total}` : ''}, sorted by ${filters.sort} ${filters.order === 'asc' ? 'ascending' : 'descending'}`;
+  const caption = `Alerts, ${rows.length} loaded${queue.total !== undefined ? ` of ${queue.total}` : ''}, sorted by ${filters.sort} ${filters.order === 'asc' ? 'ascending' : 'descending'}. Keys: j and k move, x selects, a acknowledges, c closes, Enter opens; ? lists them all`;
 
   return (
     <>
@@ -165,7 +176,7 @@ export function AlertsPage() {
               {stream.text}
             </Badge>
             <SavedViews query={search} onApply={(query) => setParams(new URLSearchParams(query))} />
-            <Button variant="default" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts (?)">
+            <Button variant="default" onClick={openHelp} aria-label="Keyboard shortcuts (?)">
               ?
             </Button>
           </>
@@ -237,7 +248,7 @@ export function AlertsPage() {
         onSubmit={(request) => void triage.run(request, targets.map((row) => row.id))}
         onClose={() => setDialog(undefined)}
       />
-      <KeyboardHelp opened={help} onClose={() => setHelp(false)} />
+      {sharedHelp ? null : <KeyboardHelp opened={help} onClose={() => setHelp(false)} />}
     </>
   );
 }

@@ -1,5 +1,7 @@
-import { Button, Checkbox, Group, Modal, Radio, SegmentedControl, Select, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { Button, Checkbox, Group, Radio, SegmentedControl, Select, Stack, Text, TextInput, Textarea } from '@mantine/core';
 import { useState } from 'react';
+import { Dialog } from '../../components/Dialog';
+import { UserPicker } from '../../components/UserPicker';
 import { VERDICT_LABEL } from './AlertBits';
 import { KEY_ENTITIES, VERDICTS, type AlertView, type Verdict } from './types';
 import type { SuppressionDraft } from './api';
@@ -27,7 +29,7 @@ const count = (alerts: readonly AlertView[]): string => (alerts.length === 1 ? '
 function CloseDialog({ alerts, busy, onSubmit, onClose }: DialogProps) {
   const [verdict, setVerdict] = useState<Verdict | ''>('');
   return (
-    <Modal opened onClose={onClose} title={`Close ${count(alerts)}`}>
+    <Dialog onClose={onClose} title={`Close ${count(alerts)}`}>
       <Stack gap="sm">
         <Radio.Group label="Verdict" value={verdict} onChange={(value) => setVerdict(value)} required>
           <Stack gap={6} mt={4}>
@@ -45,29 +47,42 @@ function CloseDialog({ alerts, busy, onSubmit, onClose }: DialogProps) {
           </Button>
         </Group>
       </Stack>
-    </Modal>
+    </Dialog>
   );
 }
 
+/** The assignee the alerts share, or undefined when they differ (nothing is preselected then). */
+function sharedAssignee(alerts: readonly AlertView[]): string | null | undefined {
+  const assignees = new Set(alerts.map((alert) => alert.assignee ?? null));
+  return assignees.size === 1 ? [...assignees][0] : undefined;
+}
+
 function AssignDialog({ alerts, busy, onSubmit, onClose, me }: DialogProps & { readonly me: string | undefined }) {
-  const [user, setUser] = useState('');
+  const current = sharedAssignee(alerts);
+  // undefined: nothing chosen yet, so Enter cannot unassign by accident.
+  const [choice, setChoice] = useState<string | null | undefined>(current);
+  const unchanged = choice === current;
   return (
-    <Modal opened onClose={onClose} title={`Assign ${count(alerts)}`}>
-      <Stack gap="sm">
-        <Button disabled={!me} loading={busy} onClick={() => me && onSubmit({ kind: 'assign', assignee: me })}>
-          Assign to me{me ? ` (${me})` : ''}
-        </Button>
-        <TextInput label="Or to user (id)" value={user} onChange={(event) => setUser(event.currentTarget.value)} />
-        <Group justify="space-between">
-          <Button variant="subtle" color="gray" loading={busy} onClick={() => onSubmit({ kind: 'assign', assignee: null })}>
-            Unassign
-          </Button>
-          <Button disabled={!user.trim()} loading={busy} onClick={() => onSubmit({ kind: 'assign', assignee: user.trim() })}>
-            Assign
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <Dialog onClose={onClose} title={`Assign ${count(alerts)}`}>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (choice !== undefined && !unchanged) onSubmit({ kind: 'assign', assignee: choice });
+        }}
+      >
+        <Stack gap="sm">
+          <UserPicker label="Assign to" value={choice} onChange={setChoice} me={me} size="sm" autoFocus />
+          <Group justify="space-between">
+            <Button variant="default" disabled={!me || current === me} loading={busy} onClick={() => me && onSubmit({ kind: 'assign', assignee: me })}>
+              Assign to me
+            </Button>
+            <Button type="submit" disabled={choice === undefined || unchanged} loading={busy}>
+              {choice === null ? 'Unassign' : 'Assign'}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Dialog>
   );
 }
 
@@ -77,7 +92,7 @@ function LinkDialog({ alerts, busy, onSubmit, onClose }: DialogProps) {
   const first = alerts[0];
   const [title, setTitle] = useState(first ? `${first.ruleTitle}${alerts.length > 1 ? ` and ${alerts.length - 1} more` : ''}` : '');
   return (
-    <Modal opened onClose={onClose} title={`Link ${count(alerts)} to an incident`}>
+    <Dialog onClose={onClose} title={`Link ${count(alerts)} to an incident`}>
       <Stack gap="sm">
         <SegmentedControl
           value={mode}
@@ -102,7 +117,7 @@ function LinkDialog({ alerts, busy, onSubmit, onClose }: DialogProps) {
           </Button>
         </Group>
       </Stack>
-    </Modal>
+    </Dialog>
   );
 }
 
@@ -133,7 +148,7 @@ function SuppressDialog({ alerts, busy, onSubmit, onClose }: DialogProps) {
   const [perRule, setPerRule] = useState(true);
   const drafts = suppressionDrafts(alerts, perRule);
   return (
-    <Modal opened onClose={onClose} title={`Suppress the entities of ${count(alerts)}`}>
+    <Dialog onClose={onClose} title={`Suppress the entities of ${count(alerts)}`}>
       <Stack gap="sm">
         <Text size="sm">
           Creates {drafts.length} suppression{drafts.length === 1 ? '' : 's'}: new alerts with the same {KEY_ENTITIES.join(', ')} are not raised until it expires.
@@ -151,7 +166,7 @@ function SuppressDialog({ alerts, busy, onSubmit, onClose }: DialogProps) {
           </Button>
         </Group>
       </Stack>
-    </Modal>
+    </Dialog>
   );
 }
 

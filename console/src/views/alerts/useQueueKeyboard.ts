@@ -7,7 +7,8 @@ export interface QueueKeys {
   acknowledge: () => void;
   close: () => void;
   open: () => void;
-  help: () => void;
+  /** Absent when the console's own help dialog answers `?` (the key is then left to it). */
+  help?: () => void;
 }
 
 /** True when a key press belongs to what has focus (typing, a button, a link, a dialog). */

@@ -5,6 +5,7 @@ import { renderRoutes } from '../../test/render';
 import { incidentFixture, json, timelineEntry } from './fixtures';
 import { IncidentDetailPage } from './IncidentDetailPage';
 import type { IncidentDetail, TimelineEntry } from './types';
+import { expectNoAxeViolations } from '../../test/axe';
 
 const routes = [{ path: '/incidents/:id', element: <IncidentDetailPage /> }];
 
@@ -19,7 +20,7 @@ interface Call {
  * The API at the network boundary: GET of the incident (the current revision), its timeline and
  * /auth/me as an analyst; writes answered by `onWrite`. Every request is recorded.
  */
-function stubApi(options: { incident: () => IncidentDetail; timeline?: TimelineEntry[]; onWrite?: (call: Call) => Response }) {
+function stubApi(options: { incident: () => IncidentDetail; timeline?: TimelineEntry[]; onWrite?: (call: Call) => Response; users?: () => Response }) {
   const calls: Call[] = [];
   vi.stubGlobal(
     'fetch',
@@ -32,6 +33,7 @@ function stubApi(options: { incident: () => IncidentDetail; timeline?: TimelineE
       };
       calls.push(call);
       if (url.startsWith('/api/v1/auth/me')) return json({ principal: 'alice', roles: ['analyst'] });
+      if (url.startsWith('/api/v1/users/assignable')) return options.users ? options.users() : json(ASSIGNABLE);
       if (call.method === 'GET' && url.includes('/timeline')) return json({ items: options.timeline ?? [], total: options.timeline?.length ?? 0 });
       if (call.method === 'GET') return json(options.incident());
       return options.onWrite ? options.onWrite(call) : json({ incident: options.incident(), timeline: [] });
@@ -42,15 +44,26 @@ function stubApi(options: { incident: () => IncidentDetail; timeline?: TimelineE
 
 afterEach(() => vi.unstubAllGlobals());
 
+const ASSIGNABLE = {
+  items: [
+    { id: 'alice', username: 'alice' },
+    { id: 'bob', username: 'bob' },
+    { id: 'dora', username: 'dora', displayName: 'Dora Diaz' },
+  ],
+  truncated: false,
+};
+
 describe('IncidentDetailPage', () => {
   it('asks for a verdict before closing and sends it with the revision', async () => {
     const user = userEvent.setup();
     const calls = stubApi({ incident: () => incidentFixture() });
     renderRoutes(routes, '/incidents/inc-1');
     await screen.findByRole('heading', { name: 'SSH brute force from 203.0.113.7' });
+    await expectNoAxeViolations();
 
     await user.selectOptions(await screen.findByRole('combobox', { name: 'Status' }), 'closed');
     const dialog = await screen.findByRole('dialog', { name: 'Close the incident' });
+    await expectNoAxeViolations();
     const confirm = within(dialog).getByRole('button', { name: 'Close incident' });
     expect((confirm as HTMLButtonElement).disabled).toBe(true);
     await user.click(confirm);
@@ -123,6 +136,39 @@ describe('IncidentDetailPage', () => {
     await user.click(screen.getByRole('button', { name: 'Comment' }));
     await waitFor(() => expect(calls.some((c) => c.url === '/api/v1/incidents/inc-1/comments')).toBe(true));
     expect(calls.find((c) => c.url.endsWith('/comments'))?.body).toEqual({ body: 'line one\nline *two*' });
+  });
+
+  it('reassigns from a searchable list of users with the revision, and offers "Assign to me" to others', async () => {
+    const user = userEvent.setup();
+    const calls = stubApi({ incident: () => incidentFixture() });
+    renderRoutes(routes, '/incidents/inc-1');
+    const picker = await screen.findByRole('combobox', { name: 'Assignee' });
+    await waitFor(() => expect((picker as HTMLInputElement).value).toBe('Me (alice)'));
+    // Already assigned to the signed-in analyst: no "Assign to me", and nothing to save yet.
+    expect(screen.queryByRole('button', { name: 'Assign to me' })).toBeNull();
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Assign' }).disabled).toBe(true);
+    await user.click(picker);
+    await user.keyboard('dora{ArrowDown}{Enter}');
+    await waitFor(() => expect((picker as HTMLInputElement).value).toBe('Dora Diaz (dora)'));
+    await user.click(screen.getByRole('button', { name: 'Assign' }));
+    await waitFor(() => expect(calls.some((c) => c.method === 'PATCH')).toBe(true));
+    const patch = calls.find((c) => c.method === 'PATCH') as Call;
+    expect(patch.url).toBe('/api/v1/incidents/inc-1');
+    expect(patch.body).toEqual({ assignee: 'dora' });
+    expect(patch.headers['if-match']).toBe('"3"');
+  });
+
+  it('still offers Unassigned and Me when the users cannot be listed, and says why the rest are missing', async () => {
+    const user = userEvent.setup();
+    const calls = stubApi({ incident: () => incidentFixture({ assignee: 'bob' }), users: () => json({ error: 'unavailable', message: 'this process has no case store' }, 503) });
+    renderRoutes(routes, '/incidents/inc-1');
+    const picker = await screen.findByRole('combobox', { name: 'Assignee' });
+    expect(await screen.findByText(/Could not load the users: this process has no case store/)).toBeTruthy();
+    expect(picker.getAttribute('aria-invalid')).toBe('true');
+    // The current assignee still shows although the list did not load.
+    expect((picker as HTMLInputElement).value).toBe('bob');
+    await user.click(screen.getByRole('button', { name: 'Assign to me' }));
+    await waitFor(() => expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ assignee: 'alice' }));
   });
 
   it('shows the API error when the incident does not exist', async () => {

@@ -1,6 +1,8 @@
 import { Alert, Badge, Button, Group, NativeSelect, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
+import { useAuth } from '../../app/auth';
 import { ErrorState } from '../../components/States';
+import { UserPicker } from '../../components/UserPicker';
 import { formatTime, words } from './format';
 import { SlaClocks, useNow } from './SlaClock';
 import { StatusControl } from './StatusControl';
@@ -24,11 +26,14 @@ export function IncidentHeader({ incident, writer, canEdit }: IncidentHeaderProp
   // A draft belongs to the value it was typed over: when the server's value changes (a save or a
   // reload after someone else's change), the new value shows instead of the stale draft.
   const [titleDraft, setTitleDraft] = useState({ base: incident.title, text: incident.title });
-  const [assigneeDraft, setAssigneeDraft] = useState({ base: incident.assignee ?? '', text: incident.assignee ?? '' });
+  const saved = incident.assignee ?? null;
+  const [assigneeDraft, setAssigneeDraft] = useState<{ base: string | null; value: string | null }>({ base: saved, value: saved });
   const title = titleDraft.base === incident.title ? titleDraft.text : incident.title;
-  const assignee = assigneeDraft.base === (incident.assignee ?? '') ? assigneeDraft.text : (incident.assignee ?? '');
+  const assignee = assigneeDraft.base === saved ? assigneeDraft.value : saved;
   const setTitle = (text: string) => setTitleDraft({ base: incident.title, text });
-  const setAssignee = (text: string) => setAssigneeDraft({ base: incident.assignee ?? '', text });
+  const setAssignee = (value: string | null) => setAssigneeDraft({ base: saved, value });
+  const auth = useAuth();
+  const me = auth.me?.user?.id ?? auth.me?.principal;
   const disabled = !canEdit || writer.pending;
 
   const patch = (body: Record<string, unknown>) => writer.write({ path: '', method: 'PATCH', body });
@@ -96,15 +101,19 @@ export function IncidentHeader({ incident, writer, canEdit }: IncidentHeaderProp
           <form
             onSubmit={(event) => {
               event.preventDefault();
-              const next = assignee.trim();
-              if (next !== (incident.assignee ?? '')) void patch({ assignee: next === '' ? null : next });
+              if (assignee !== saved) void patch({ assignee });
             }}
           >
             <Group gap={4} align="flex-end">
-              <TextInput label="Assignee" placeholder="user id (empty: unassign)" size="xs" w={180} value={assignee} onChange={(e) => setAssignee(e.currentTarget.value)} disabled={disabled} />
-              <Button type="submit" variant="default" disabled={disabled || assignee.trim() === (incident.assignee ?? '')}>
-                Assign
+              <UserPicker value={assignee} onChange={setAssignee} me={me} w={220} disabled={disabled} />
+              <Button type="submit" variant="default" disabled={disabled || assignee === saved}>
+                {assignee === null && saved !== null ? 'Unassign' : 'Assign'}
               </Button>
+              {me && saved !== me ? (
+                <Button variant="subtle" disabled={disabled} onClick={() => void patch({ assignee: me })}>
+                  Assign to me
+                </Button>
+              ) : null}
             </Group>
           </form>
         </Group>

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderRoutes } from '../../test/render';
 import { incidentFixture, json } from './fixtures';
 import { IncidentsPage } from './IncidentsPage';
+import { expectNoAxeViolations } from '../../test/axe';
 
 const routes = [{ path: '/incidents', element: <IncidentsPage /> }];
 
@@ -35,6 +36,7 @@ describe('IncidentsPage', () => {
     expect(within(calmRow as HTMLElement).queryByLabelText('SLA breached')).toBeNull();
     expect(calmRow?.textContent).toMatch(/Resolve \d+[dhms]/);
     expect(within(calmRow as HTMLElement).getByLabelText(/^Resolve SLA: .* left/)).toBeTruthy();
+    await expectNoAxeViolations();
     // The filters of the URL go to the API.
     const url = String(fetchMock.mock.calls[0]?.[0]);
     expect(url).toContain('status=new');

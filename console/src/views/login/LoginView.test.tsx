@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { routes } from '../../app/routes';
 import { renderRoutes } from '../../test/render';
+import { expectNoAxeViolations } from '../../test/axe';
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
@@ -54,6 +55,7 @@ describe('LoginView', () => {
     await signIn('good-password');
     expect(await screen.findByRole('heading', { name: 'Settings' })).toBeTruthy();
     expect(screen.getByRole('tab', { name: 'Suppressions', selected: true })).toBeTruthy();
+    await expectNoAxeViolations();
     expect(logins).toEqual([{ username: 'alice', password: 'good-password' }]);
   });
 
@@ -63,6 +65,7 @@ describe('LoginView', () => {
     await signIn('bad');
     expect((await screen.findByRole('alert')).textContent).toContain('wrong username or password');
     expect(screen.getByRole('heading', { name: 'Sign in to Watchpost' })).toBeTruthy();
+    await expectNoAxeViolations();
   });
 
   it('says how long to wait during a lockout (429 with Retry-After)', async () => {

@@ -5,7 +5,9 @@ import type { AlertStatsResponse } from './overviewApi';
 import { FIRST_RATE_MS } from './IngestHealth';
 import { basisOf, OverviewView } from './OverviewView';
 import { parseSourceCounters } from './overviewApi';
-import { countryAt, escapeHtml, WORLD, worldMapOption, type SourcePoint } from './worldMap';
+import { countryAt, escapeHtml, worldMapOption, type SourcePoint } from './worldMap';
+import { WORLD } from './worldGeometry';
+import { expectNoAxeViolations } from '../../test/axe';
 
 const zero = { informational: 0, low: 0, medium: 0, high: 0, critical: 0 };
 const STATS: AlertStatsResponse = {
@@ -70,7 +72,8 @@ describe('OverviewView', () => {
     expect(rows[1]?.textContent).toContain('SSH brute force');
     expect(within(rules).getByRole('link', { name: 'SSH brute force' }).getAttribute('href')).toBe('/alerts?rule=ssh-brute-force');
     expect(screen.getByRole('img', { name: /Alerts per 15m bucket by severity/ })).toBeTruthy();
-    expect(screen.getByRole('img', { name: 'World map of the top source addresses: 2 of 3 located' })).toBeTruthy();
+    // The map's outlines are a chunk of their own: the map appears once they loaded.
+    expect(await screen.findByRole('img', { name: 'World map of the top source addresses: 2 of 3 located' })).toBeTruthy();
     const sources = screen.getByRole('table', { name: 'Top source addresses by alerts' });
     expect(within(sources).getAllByRole('row')[1]?.textContent).toContain('US (United States)');
     expect(screen.getByRole('link', { name: 'Open incidents: 4' })).toBeTruthy();
@@ -78,6 +81,7 @@ describe('OverviewView', () => {
     const health = await screen.findByRole('table', { name: 'Ingest health per source' });
     expect(within(health).getByText('syslog-udp')).toBeTruthy();
     expect(within(health).getAllByRole('cell').map((c) => c.textContent)).toEqual(['syslog-udp', 'measuring…', '120', '3', '3']);
+    await expectNoAxeViolations();
     const statsCall = fetchMock.mock.calls.map(([u]) => new URL(u, 'http://localhost')).find((u) => u.pathname === '/api/v1/alerts/stats');
     const span = Date.parse(statsCall?.searchParams.get('to') ?? '') - Date.parse(statsCall?.searchParams.get('from') ?? '');
     expect(span).toBe(7 * 86_400_000);
@@ -121,16 +125,16 @@ describe('OverviewView', () => {
 
   it('builds the world map option: geo countries, shaded where sources are, scatter of located sources sized by alerts', () => {
     expect(WORLD.features.length).toBeGreaterThan(150);
-    expect(countryAt(-97.822, 37.751)).toBe('United States of America');
-    expect(countryAt(4.9, 52.4)).toBe('Netherlands');
-    expect(countryAt(-30, 0)).toBeUndefined();
-    expect(countryAt(100, 60)).toBe('Russia');
-    expect(countryAt(178, -17.8)).toBe('Fiji');
+    expect(countryAt(-97.822, 37.751, WORLD)).toBe('United States of America');
+    expect(countryAt(4.9, 52.4, WORLD)).toBe('Netherlands');
+    expect(countryAt(-30, 0, WORLD)).toBeUndefined();
+    expect(countryAt(100, 60, WORLD)).toBe('Russia');
+    expect(countryAt(178, -17.8, WORLD)).toBe('Fiji');
     // No ring jumps across the map (a line from +180 to -180 would cross the whole map).
     const jumps = WORLD.features.flatMap((f) => (f.geometry.type === 'MultiPolygon' ? f.geometry.coordinates.flat() : f.geometry.type === 'Polygon' ? f.geometry.coordinates : []))
       .filter((ring) => ring.some((p, i) => i > 0 && Math.abs((p[0] ?? 0) - (ring[i - 1]?.[0] ?? 0)) > 180));
     expect(jumps).toEqual([]);
-    const option = worldMapOption(STATS, 'light') as {
+    const option = worldMapOption(STATS, 'light', WORLD) as {
       geo: { map: string; regions: { name: string }[]; itemStyle: { areaColor: string } };
       series: { type: string; coordinateSystem: string; data: SourcePoint[]; symbolSize: (v: [number, number, number]) => number }[];
       tooltip: { formatter: (p: unknown) => string };
@@ -149,7 +153,7 @@ describe('OverviewView', () => {
     expect(tip).toBe('8.8.8.8<br/>US (United States)<br/>4 alerts');
     expect(option.tooltip.formatter({ componentType: 'series', data: { name: '<img src=x>', value: [0, 0, 1] } })).toBe('&lt;img src=x&gt;<br/>unknown country<br/>1 alert');
     expect(escapeHtml(`a&"'`)).toBe('a&amp;&quot;&#39;');
-    const dark = worldMapOption(STATS, 'dark') as { geo: { itemStyle: { areaColor: string } } };
+    const dark = worldMapOption(STATS, 'dark', WORLD) as { geo: { itemStyle: { areaColor: string } } };
     expect(dark.geo.itemStyle.areaColor).not.toBe(option.geo.itemStyle.areaColor);
   });
 

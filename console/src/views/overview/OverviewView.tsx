@@ -8,7 +8,7 @@ import { EmptyState, ErrorState, LoadingState, QueryView } from '../../component
 import { IngestHealth } from './IngestHealth';
 import { fetchSlaBreaches, fetchStats, OPEN_INCIDENT_STATUSES, RANGES, type AlertStatsResponse, type Range } from './overviewApi';
 import { severityBarsOption } from './overviewCharts';
-import { countryLabel, worldMapOption } from './worldMap';
+import { countryLabel, loadWorld, worldMapOption, type World } from './worldMap';
 
 const OPEN_QUERY = OPEN_INCIDENT_STATUSES.map((s) => `status=${s}`).join('&');
 
@@ -62,14 +62,27 @@ function TopRules({ stats }: { readonly stats: AlertStatsResponse }) {
   );
 }
 
-function TopSources({ stats }: { readonly stats: AlertStatsResponse }) {
+/** The map of the top sources, drawn once the country outlines (their own chunk) have loaded. */
+function SourcesMap({ stats, world }: { readonly stats: AlertStatsResponse; readonly world: World }) {
   const scheme = useComputedColorScheme('light');
-  const option = useMemo(() => worldMapOption(stats, scheme), [stats, scheme]);
+  const option = useMemo(() => worldMapOption(stats, scheme, world), [stats, scheme, world]);
+  const located = stats.topSources.filter((s) => s.lat !== undefined).length;
+  return <Chart option={option} label={`World map of the top source addresses: ${located} of ${stats.topSources.length} located`} height={260} />;
+}
+
+function TopSources({ stats }: { readonly stats: AlertStatsResponse }) {
+  const world = useQuery({ queryKey: ['world-map'], queryFn: loadWorld, staleTime: Infinity, gcTime: Infinity, retry: 1 });
   if (stats.topSources.length === 0) return <EmptyState title="No source addresses in this range" />;
   const located = stats.topSources.filter((s) => s.lat !== undefined).length;
   return (
     <Stack gap="xs">
-      <Chart option={option} label={`World map of the top source addresses: ${located} of ${stats.topSources.length} located`} height={260} />
+      {world.isPending ? (
+        <LoadingState label="Loading the map…" />
+      ) : world.isError ? (
+        <ErrorState error={world.error} title="Could not load the map" />
+      ) : (
+        <SourcesMap stats={stats} world={world.data} />
+      )}
       {located === 0 ? (
         <Text size="xs" c="dimmed">
           None of the top sources has a location: private, loopback and documentation addresses have none.

@@ -1,46 +1,24 @@
-import { GeoComponent } from 'echarts/components';
-import { registerMap, use as registerEcharts, type EChartsCoreOption } from 'echarts/core';
+import type { EChartsCoreOption } from 'echarts/core';
 import type { Feature, FeatureCollection, Geometry, MultiPolygon, Polygon } from 'geojson';
-import { feature } from 'topojson-client';
-import type { GeometryCollection, Topology } from 'topojson-specification';
-// Natural Earth 1:110m countries (world-atlas, ISC). Imported here, so Vite bundles it into the
-// overview's lazy chunk only; the first load does not carry it.
-import countries110m from 'world-atlas/countries-110m.json';
 import { SEVERITY_COLOURS, type AlertStatsResponse } from './overviewApi';
 
-type CountryProps = { name: string };
+/** The properties world-atlas gives each country. */
+export type CountryProps = { name: string };
 type CountryFeature = Feature<Polygon | MultiPolygon, CountryProps>;
 
-const topology = countries110m as unknown as Topology<{ countries: GeometryCollection<CountryProps> }>;
-
-/**
- * A ring that crosses the antimeridian (Russia, Fiji: world-atlas keeps them whole, for spherical
- * renderers) would draw a line across the whole flat map: its points on the minority side are
- * pinned to the ±180° edge instead.
- */
-function pinToEdge(ring: number[][]): number[][] {
-  if (!ring.some((p, i) => i > 0 && Math.abs((p[0] ?? 0) - (ring[i - 1]?.[0] ?? 0)) > 180)) return ring;
-  const east = ring.filter((p) => (p[0] ?? 0) >= 0).length >= ring.length / 2;
-  return ring.map(([lon = 0, lat = 0]) => (east && lon < 0 ? [180, lat] : !east && lon > 0 ? [-180, lat] : [lon, lat]));
-}
-
-function flatten(geometry: Geometry): Geometry {
-  if (geometry.type === 'Polygon') return { ...geometry, coordinates: geometry.coordinates.map(pinToEdge) };
-  if (geometry.type === 'MultiPolygon') return { ...geometry, coordinates: geometry.coordinates.map((polygon) => polygon.map(pinToEdge)) };
-  return geometry;
-}
-
-/** The countries as GeoJSON (Antarctica left out: no sources there, and it takes a fifth of the height). */
-export const WORLD: FeatureCollection<Geometry, CountryProps> = (() => {
-  const all: FeatureCollection<Geometry, CountryProps> = feature<CountryProps>(topology, topology.objects.countries);
-  return { ...all, features: all.features.filter((f) => f.properties.name !== 'Antarctica').map((f) => ({ ...f, geometry: flatten(f.geometry) })) };
-})();
+/** The country outlines, as worldGeometry.ts registers them. */
+export type World = FeatureCollection<Geometry, CountryProps>;
 
 /** The echarts map name the overview registers. */
 export const WORLD_MAP = 'world';
 
-registerEcharts([GeoComponent]);
-registerMap(WORLD_MAP, WORLD as unknown as Parameters<typeof registerMap>[1]);
+/**
+ * Loads the country outlines (about 100 KB) and registers them with echarts as {@link WORLD_MAP}:
+ * a chunk of its own, fetched once when the overview first draws the map.
+ */
+export async function loadWorld(): Promise<World> {
+  return (await import('./worldGeometry')).WORLD;
+}
 
 function ringContains(ring: readonly (readonly number[])[], lon: number, lat: number): boolean {
   let inside = false;
@@ -53,7 +31,7 @@ function ringContains(ring: readonly (readonly number[])[], lon: number, lat: nu
 }
 
 /** The country (feature name) whose outline holds the point, by even-odd ray casting over all rings. */
-export function countryAt(lon: number, lat: number, world: FeatureCollection<Geometry, CountryProps> = WORLD): string | undefined {
+export function countryAt(lon: number, lat: number, world: World): string | undefined {
   for (const f of world.features as CountryFeature[]) {
     const polygons = f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.type === 'MultiPolygon' ? f.geometry.coordinates : [];
     for (const polygon of polygons) {
@@ -99,13 +77,14 @@ const PALETTE = {
 /**
  * The world map of the top sources: the countries as an echarts `geo` (shaded where a source
  * lies), the located sources as a scatter sized by alert count, a tooltip with address, country
- * and alerts. Sources without coordinates (private addresses) are left off.
+ * and alerts. Sources without coordinates (private addresses) are left off. `world` must be the
+ * outlines {@link loadWorld} registered.
  */
-export function worldMapOption(stats: Pick<AlertStatsResponse, 'topSources'>, scheme: 'light' | 'dark'): EChartsCoreOption {
+export function worldMapOption(stats: Pick<AlertStatsResponse, 'topSources'>, scheme: 'light' | 'dark', world: World): EChartsCoreOption {
   const colours = PALETTE[scheme];
   const located = stats.topSources.filter((s): s is typeof s & { lat: number; lon: number } => typeof s.lat === 'number' && typeof s.lon === 'number');
   const most = Math.max(1, ...located.map((s) => s.alerts));
-  const shaded = [...new Set(located.map((s) => countryAt(s.lon, s.lat)).filter((name): name is string => name !== undefined))];
+  const shaded = [...new Set(located.map((s) => countryAt(s.lon, s.lat, world)).filter((name): name is string => name !== undefined))];
   const points: SourcePoint[] = located.map((s) => ({ name: s.ip, value: [s.lon, s.lat, s.alerts], ...(s.country ? { country: s.country } : {}) }));
   return {
     tooltip: {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderView } from '../../test/render';
 import { BUSY_POLL_MS, IDLE_POLL_MS, pollInterval, type Block, type Run } from './responseApi';
 import { ResponseView } from './ResponseView';
+import { expectNoAxeViolations } from '../../test/axe';
 
 const PENDING: Run = {
   id: 'run-1',
@@ -74,6 +75,7 @@ describe('ResponseView', () => {
     renderView(<ResponseView />);
     const table = await screen.findByRole('table', { name: 'Pending approvals' });
     expect(within(table).getByText('internal-address')).toBeTruthy();
+    await expectNoAxeViolations();
     await userEvent.setup().click(await within(table).findByRole('button', { name: /Approve block-ssh-brute-force/ }));
     await vi.waitFor(() => {
       const call = fetchMock.mock.calls.find(([u]) => String(u).startsWith('/api/v1/runs/run-1/approve'));

@@ -1,8 +1,9 @@
-import { Badge, Button, Group, Modal, Pagination, Stack, Switch, Table, Text, Textarea, TextInput, Tooltip } from '@mantine/core';
+import { Badge, Button, Group, Pagination, Stack, Switch, Table, Text, Textarea, TextInput, Tooltip } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { IfRole } from '../../app/auth';
+import { Dialog } from '../../components/Dialog';
 import { EmptyState, ErrorState } from '../../components/States';
 import { switchRule, type RuleSummary } from './rulesApi';
 
@@ -18,7 +19,7 @@ function SwitchDialog({ rule, onClose }: { readonly rule: RuleSummary; readonly 
     },
   });
   return (
-    <Modal opened onClose={onClose} title={`${next ? 'Enable' : 'Disable'} ${rule.title}`}>
+    <Dialog onClose={onClose} title={`${next ? 'Enable' : 'Disable'} ${rule.title}`}>
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -41,7 +42,7 @@ function SwitchDialog({ rule, onClose }: { readonly rule: RuleSummary; readonly 
           </Group>
         </Stack>
       </form>
-    </Modal>
+    </Dialog>
   );
 }
 

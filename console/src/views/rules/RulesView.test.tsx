@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderView } from '../../test/render';
 import type { RuleSummary } from './rulesApi';
 import { RulesView } from './RulesView';
+import { expectNoAxeViolations } from '../../test/axe';
 
 const RULES: RuleSummary[] = [
   {
@@ -76,6 +77,7 @@ describe('RulesView', () => {
     expect(within(strip).getByRole('listitem', { name: 'credential access: 1' })).toBeTruthy();
     // Port scan is disabled: discovery has no enabled rule.
     expect(within(strip).getByRole('listitem', { name: 'discovery: 0' })).toBeTruthy();
+    await expectNoAxeViolations();
   });
 
   it('shows 120 rules 50 to a page, with the page in the URL', async () => {

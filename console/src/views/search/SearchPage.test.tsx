@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderRoutes } from '../../test/render';
 import { csvCell, toCsv } from './csv';
 import { SearchPage } from './SearchPage';
+import { expectNoAxeViolations } from '../../test/axe';
 
 function LocationProbe() {
   const location = useLocation();
@@ -87,6 +88,7 @@ describe('SearchPage', () => {
     expect(params().get('range')).toBe('1h');
     await waitFor(() => expect(urls.some((u) => u.startsWith('/api/v1/events?') && u.includes('q=event.outcome%3Afailure'))).toBe(true));
     expect(await screen.findByText('Failed password for root from 203.0.113.7')).toBeTruthy();
+    await expectNoAxeViolations();
   });
 
   it('shows a syntax error with a caret at the column the API reports', async () => {

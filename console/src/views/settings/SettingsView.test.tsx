@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { routes } from '../../app/routes';
 import { renderRoutes } from '../../test/render';
+import { expectNoAxeViolations } from '../../test/axe';
 
 const NOW = '2026-03-01T10:00:00.000Z';
 
@@ -81,6 +82,7 @@ describe('SettingsView', () => {
     const table = await screen.findByRole('table', { name: 'Users' });
     expect(table.textContent).toContain('bob');
     expect(table.textContent).toContain('single sign-on');
+    await expectNoAxeViolations();
     await userEvent.setup().click(screen.getByRole('button', { name: 'Disable bob' }));
     await waitFor(() => expect(calls.some((call) => call.method === 'POST' && call.url === '/api/v1/users/bob/disable')).toBe(true));
   });

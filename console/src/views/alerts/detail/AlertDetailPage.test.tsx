@@ -6,6 +6,7 @@ import { makeAlert, meAs, stubFetch, type Call } from '../test-fixtures';
 import type { AlertDetail } from '../types';
 import { AlertDetailPage } from './AlertDetailPage';
 import { splitOnValues } from './highlight';
+import { expectNoAxeViolations } from '../../../test/axe';
 
 const RAW = 'Mar  1 12:00:00 web-1 sshd[811]: Failed password for ROOT from 203.0.113.7 port 50022 ssh2 <img src=x onerror=alert(1)>';
 
@@ -84,6 +85,7 @@ describe('AlertDetailPage', () => {
     // A viewer reads only.
     expect(screen.queryByRole('button', { name: 'Acknowledge' })).toBeNull();
     expect(screen.getByText(/triage needs the analyst role/)).toBeTruthy();
+    await expectNoAxeViolations();
   });
 
   it('says when the rule names no author', async () => {

@@ -67,7 +67,8 @@ function FieldsTable({ event, matches }: { readonly event: EcsEvent; readonly ma
   return (
     <Stack gap={4}>
       <TextInput size="xs" label="Filter fields" placeholder="source.ip, 203.0.113…" value={filter} onChange={(e) => setFilter(e.currentTarget.value)} w={260} />
-      <ScrollArea.Autosize mah={420}>
+      {/* A scrolled region must take the focus, or a keyboard user cannot scroll it. */}
+      <ScrollArea.Autosize mah={420} viewportProps={{ tabIndex: 0, role: 'region', 'aria-label': 'ECS fields of the event' }}>
         <Table striped withTableBorder layout="fixed">
           <caption style={{ captionSide: 'top', textAlign: 'left' }}>ECS fields ({shown.length} of {fields.length})</caption>
           <Table.Thead>
