@@ -8,7 +8,7 @@ import type { GeometryCollection, Topology } from 'topojson-specification';
 // overview fetches when it draws the map: neither the first load nor the overview's own chunk
 // carries them.
 import countries110m from 'world-atlas/countries-110m.json';
-import { WORLD_MAP, type CountryProps } from './worldMap';
+import { WORLD_MAP, type CountryProps } from './worldNames';
 
 const topology = countries110m as unknown as Topology<{ countries: GeometryCollection<CountryProps> }>;
 

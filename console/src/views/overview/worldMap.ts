@@ -1,16 +1,12 @@
 import type { EChartsCoreOption } from 'echarts/core';
-import type { Feature, FeatureCollection, Geometry, MultiPolygon, Polygon } from 'geojson';
+import type { Feature, MultiPolygon, Polygon } from 'geojson';
 import { SEVERITY_COLOURS, type AlertStatsResponse } from './overviewApi';
+import { WORLD_MAP, type CountryProps, type World } from './worldNames';
 
-/** The properties world-atlas gives each country. */
-export type CountryProps = { name: string };
+export { WORLD_MAP, type CountryProps, type World } from './worldNames';
+
 type CountryFeature = Feature<Polygon | MultiPolygon, CountryProps>;
 
-/** The country outlines, as worldGeometry.ts registers them. */
-export type World = FeatureCollection<Geometry, CountryProps>;
-
-/** The echarts map name the overview registers. */
-export const WORLD_MAP = 'world';
 
 /**
  * Loads the country outlines (about 100 KB) and registers them with echarts as {@link WORLD_MAP}:
