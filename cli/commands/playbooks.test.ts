@@ -93,7 +93,7 @@ describe('watchpost validate: playbooks and drivers', () => {
     // (stderr may hold the launcher's "building" line when sources changed meanwhile.)
     expect(ok.stderr).not.toContain('WATCHPOST_ERR');
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/is valid: .*; playbooks: \d+ loaded \(\d+ enabled\); drivers: 0 built$/m);
+    expect(ok.stdout).toMatch(/is valid: .*; playbooks: \d+ loaded \(\d+ enabled\); drivers: 0 built; weekly report: monday 07:00 UTC, kept, not mailed \(no reports.mail.driver or recipients\)$/m);
     const [, loaded, enabled] = /playbooks: (\d+) loaded \((\d+) enabled\)/.exec(ok.stdout) ?? [];
     expect(Number(enabled)).toBe(Number(loaded) - 1);
   }, 60_000);

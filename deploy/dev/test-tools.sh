@@ -30,6 +30,9 @@ command -v ldapwhoami >/dev/null 2>&1 || missing+=(ldap-utils)
 command -v usermod >/dev/null 2>&1 || [[ -x /usr/sbin/usermod ]] || missing+=(passwd)
 # The console's end-to-end tests drive Debian's Chromium through playwright-core (no driver needed).
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+# The attack range (test/e2e): hydra guesses passwords against a real OpenSSH server.
+command -v hydra >/dev/null 2>&1 || missing+=(hydra)
+[[ -x /usr/sbin/sshd ]] || missing+=(openssh-server)
 # The weekly report's PDF is checked with poppler: its text (pdftotext) and every page as PNG (pdftoppm).
 command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 
