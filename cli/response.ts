@@ -4,9 +4,12 @@
  * and job queue. The worker role starts the runner's job handlers; the API role uses the same
  * service to request runs, decide approvals and release blocks.
  */
+import { closeSync, constants, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { SYSTEM_CLOCK, type Clock } from '../core/clock.js';
-import type { ResponseConfig } from '../core/config/schema.js';
-import { formatProblem, type Problem } from '../core/errors.js';
+import type { ResponseConfig, ResponseDriverConfig } from '../core/config/schema.js';
+import { formatProblem, OperationalError, type Problem } from '../core/errors.js';
+import { randomSecret } from '../core/ids.js';
 import type { Logger } from '../core/log.js';
 import type { Registry } from '../core/metrics.js';
 import type { CaseStore } from '../core/stores/case-store.js';
@@ -51,8 +54,121 @@ export interface ResponseOptions {
   readonly clock?: Clock;
   /** @defaultValue DRIVER_TYPES */
   readonly driverTypes?: readonly DriverType[];
-  /** @defaultValue process.env, for secrets given as `{ env: NAME }` */
+  /** @defaultValue process.env, for secrets given as `{ env: NAME }` and {@link FEED_TOKEN_ENV} */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The data directory, where the built-in blocklist feed keeps its token when no
+   * `response.drivers` are configured ({@link defaultFeedToken}). Without it, and without
+   * {@link FEED_TOKEN_ENV}, there is no built-in feed and block steps are skipped.
+   */
+  readonly dataDir?: string;
+}
+
+/** The id of the feed driver composed when `response.drivers` is empty: GET /api/v1/feeds/blocklist. */
+export const DEFAULT_FEED_ID = 'blocklist';
+
+/** The environment variable that gives the built-in feed its token (otherwise one is generated). */
+export const FEED_TOKEN_ENV = 'WATCHPOST_FEED_TOKEN';
+
+/** The file in the data directory that keeps the generated token of the built-in feed. */
+export const FEED_TOKEN_FILE = 'blocklist-feed.token';
+
+/** The feed token's own constraints (FeedCredentials): 24 to 512 printable ASCII characters. */
+const FEED_TOKEN_PATTERN = /^[\x21-\x7e]{24,512}$/;
+
+/** Where the built-in feed's token came from, for the log line (never the token itself). */
+export interface DefaultFeedToken {
+  readonly token: string;
+  /** `env`: {@link FEED_TOKEN_ENV}; `file`: an existing token file; `created`: a token generated now. */
+  readonly source: 'env' | 'file' | 'created';
+  /** The token file, when the token lives in one. */
+  readonly file?: string;
+}
+
+/** The token file's text as a token; an OperationalError naming the file (never its text) when it is not one. */
+function tokenOf(text: string, file: string): string {
+  const token = text.replace(/\r?\n$/, '');
+  if (!FEED_TOKEN_PATTERN.test(token)) {
+    throw new OperationalError('WATCHPOST_ERR_DRIVER_CONFIG', `${file} does not hold a feed token (24 to 512 printable characters); remove it to have a new one generated`);
+  }
+  return token;
+}
+
+/**
+ * The token of the built-in blocklist feed: {@link FEED_TOKEN_ENV} when set, else the one kept in
+ * `<dataDir>/blocklist-feed.token`, generated (32 random bytes, base64url) on the first start.
+ * The file is created whole or not at all: written and synced under a temporary name, then
+ * hard-linked to its name, which fails when another process (an api and a worker on one data
+ * directory, started together) got there first, whose token is then read. Mode 0600, as it
+ * opens the feed to whoever reads it.
+ */
+export function defaultFeedToken(dataDir: string, env: NodeJS.ProcessEnv = process.env): DefaultFeedToken {
+  const fromEnv = env[FEED_TOKEN_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (!FEED_TOKEN_PATTERN.test(fromEnv)) {
+      throw new OperationalError('WATCHPOST_ERR_DRIVER_CONFIG', `${FEED_TOKEN_ENV} must be 24 to 512 printable characters without spaces`);
+    }
+    return { token: fromEnv, source: 'env' };
+  }
+  const file = join(dataDir, FEED_TOKEN_FILE);
+  try {
+    return { token: tokenOf(readFileSync(file, 'utf8'), file), source: 'file', file };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const token = randomSecret();
+  const temporary = `${file}.${process.pid}.${randomSecret().slice(0, 8)}.tmp`;
+  const fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    writeSync(fd, `${token}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temporary, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return { token: tokenOf(readFileSync(file, 'utf8'), file), source: 'file', file };
+  } finally {
+    unlinkSync(temporary);
+  }
+  return { token, source: 'created', file };
+}
+
+/**
+ * The built-in `feed` instance `blocklist` when `response.drivers` is empty, so a new install
+ * blocks out of the box without touching the network: blocks are recorded and served at
+ * GET /api/v1/feeds/blocklist for firewalls to pull. Undefined (with an error logged) when its
+ * token cannot be had; the steps are then skipped as with no driver at all.
+ */
+function defaultFeedDriver(options: ResponseOptions, logger: Logger): ResponseDriverConfig | undefined {
+  const env = options.env ?? process.env;
+  if (options.config.drivers.length > 0) return undefined;
+  if (options.dataDir === undefined && !env[FEED_TOKEN_ENV]) return undefined;
+  let found: DefaultFeedToken;
+  try {
+    found = defaultFeedToken(options.dataDir ?? '', env);
+  } catch (error) {
+    logger.error({ err: { message: (error as Error).message, code: (error as NodeJS.ErrnoException).code } }, 'the built-in blocklist feed is left out: its token could not be read or created');
+    return undefined;
+  }
+  if (found.file !== undefined) {
+    const mode = lstatSync(found.file).mode & 0o777;
+    if ((mode & 0o077) !== 0) logger.warn({ file: found.file, mode: mode.toString(8) }, 'the blocklist feed token file is readable by others; chmod 600 it');
+  }
+  logger.info(
+    { feed: DEFAULT_FEED_ID, path: `/api/v1/feeds/${DEFAULT_FEED_ID}`, tokenFrom: found.source === 'env' ? `environment ${FEED_TOKEN_ENV}` : found.file, created: found.source === 'created' },
+    'no response drivers configured: blocks go to the built-in blocklist feed (nothing on the network changes); firewalls pull it with the token',
+  );
+  return {
+    id: DEFAULT_FEED_ID,
+    type: 'feed',
+    enabled: true,
+    settings: { description: 'Built in: composed because response.drivers is empty' },
+    credentials: { token: found.token },
+  };
 }
 
 function logProblems(logger: Logger, problems: readonly Problem[], what: string): void {
@@ -72,7 +188,9 @@ export function startResponse(options: ResponseOptions): RunningResponse | undef
   }
   const clock = options.clock ?? SYSTEM_CLOCK;
   const types = options.driverTypes ?? DRIVER_TYPES;
-  const built = buildDrivers(config.drivers, types, { logger: logger.child({ component: 'drivers' }), clock }, options.env ?? process.env);
+  const builtIn = defaultFeedDriver(options, logger);
+  const drivers: readonly ResponseDriverConfig[] = builtIn ? [builtIn] : config.drivers;
+  const built = buildDrivers(drivers, types, { logger: logger.child({ component: 'drivers' }), clock }, options.env ?? process.env);
   logProblems(logger, built.problems, 'response driver');
   const loaded = loadConfiguredPlaybooks(config);
   logProblems(logger, loaded.problems, 'playbook');
@@ -114,7 +232,7 @@ export function startResponse(options: ResponseOptions): RunningResponse | undef
     breaker: () => safety.breaker(),
     closeBreaker: (by) => safety.closeBreaker(by),
   };
-  const instances = config.drivers.map((driver) => ({
+  const instances = drivers.map((driver) => ({
     id: driver.id,
     type: driver.type,
     actions: built.drivers.get(driver.id)?.actions ?? [],
@@ -122,7 +240,7 @@ export function startResponse(options: ResponseOptions): RunningResponse | undef
   }));
   // A feed's token is read the way buildDrivers read it; a feed whose secret is unreadable was
   // reported there and serves nothing.
-  const feeds = config.drivers.flatMap((driver) => {
+  const feeds = drivers.flatMap((driver) => {
     const token = driver.credentials['token'];
     if (driver.type !== 'feed' || !driver.enabled || !built.drivers.has(driver.id) || token === undefined) return [];
     return [feedAccess(driver.id, resolveSecret(token, options.env ?? process.env))];

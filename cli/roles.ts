@@ -196,7 +196,7 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
     // service (manual runs, approvals, releasing blocks) without running jobs.
     const response: RunningResponse | undefined =
       roles.includes('worker') || roles.includes('api')
-        ? startResponse({ config: config.response, cases: backends.cases, queue: backends.queue, logger: logger.child({ component: 'response' }), metrics, work: roles.includes('worker') })
+        ? startResponse({ config: config.response, cases: backends.cases, queue: backends.queue, logger: logger.child({ component: 'response' }), metrics, work: roles.includes('worker'), dataDir: config.dataDir })
         : undefined;
     if (response) closers.push(() => response.close());
     // The weekly report: the worker role generates, mails and schedules it; the api role lists,

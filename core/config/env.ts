@@ -11,6 +11,11 @@ import type { Problem } from '../errors.js';
  */
 export const ENV_PREFIX = 'WATCHPOST_';
 const RESERVED_PREFIXES = ['WATCHPOST_TEST_', 'WATCHPOST_DEV_'];
+/**
+ * Variables that are not configuration but read on their own: the built-in blocklist feed's token
+ * (cli/response.ts) and the API token `watchpost demo` uses.
+ */
+const NOT_CONFIG: ReadonlySet<string> = new Set(['WATCHPOST_FEED_TOKEN', 'WATCHPOST_TOKEN']);
 
 /** One override found in the environment. */
 export interface EnvOverride {
@@ -65,7 +70,7 @@ export function readEnvOverrides(
   const problems: Problem[] = [];
   for (const [variable, text] of Object.entries(env)) {
     if (!variable.startsWith(ENV_PREFIX) || text === undefined) continue;
-    if (RESERVED_PREFIXES.some((prefix) => variable.startsWith(prefix))) continue;
+    if (RESERVED_PREFIXES.some((prefix) => variable.startsWith(prefix)) || NOT_CONFIG.has(variable)) continue;
     const leaf = known.get(variable);
     if (!leaf) {
       problems.push({ message: `unknown environment variable ${variable}`, path: variable });
