@@ -5,6 +5,8 @@ import { formatProblem, UserError, WatchpostError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { DEFAULT_SYSLOG_LISTEN, startRoles, syslogListeners, type RoleName } from './roles.js';
 import { registerActionsCommand } from './commands/actions.js';
+import { registerBackupCommand } from './commands/backup.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerParsersCommand } from './commands/parsers.js';
 import { registerPlaybooksCommand, validateResponse } from './commands/playbooks.js';
 import { validateReports } from './validate-reports.js';
@@ -126,6 +128,8 @@ export function buildProgram(): Command {
   registerActionsCommand(program);
   registerPlaybooksCommand(program);
   registerReportCommand(program);
+  registerBackupCommand(program);
+  registerDemoCommand(program);
   return program;
 }
 

@@ -170,6 +170,10 @@ export const ERROR_CATALOGUE = {
     intent: 'operational',
     summary: 'The report was kept but could not be mailed (the SMTP server was unreachable or refused it); the record says why.',
   },
+  WATCHPOST_ERR_BACKUP_TARGET: {
+    intent: 'user',
+    summary: 'The backup file cannot be written where asked: it already exists (a backup never overwrites) or its directory is missing.',
+  },
   WATCHPOST_ERR_INTERNAL: { intent: 'unexpected', summary: 'A bug: an invariant was broken. Please report it with the log.' },
 } as const satisfies Record<string, { intent: ErrorIntent; summary: string }>;
 

@@ -48,6 +48,10 @@ ES_HOME="$ES_DIST_DIR/elasticsearch-$ES_VERSION"
 ES_INSTANCE="$ES_VERSION-$ES_PORT"
 ES_DATA="$DEV_DIR/es-data/$ES_INSTANCE"
 ES_LOGS="$DEV_DIR/es-logs/$ES_INSTANCE"
+# path.repo: where snapshot repositories of type fs may live (the backup and restore tests register
+# one under it, with a relative location). A static setting: a node started before it was added
+# must be restarted (down, up) to get it.
+ES_SNAPSHOTS="$DEV_DIR/es-snapshots/$ES_INSTANCE"
 ES_PIDFILE="$ES_LOGS/elasticsearch.pid"
 ES_USER="wpes"
 ES_READY_TIMEOUT=120
@@ -193,6 +197,9 @@ es_up() {
       die "elasticsearch $running is answering on 127.0.0.1:$ES_PORT, not $ES_VERSION; run 'down' first or set WATCHPOST_DEV_ES_PORT"
     fi
     log "elasticsearch ${running:-$ES_VERSION} already answering on 127.0.0.1:$ES_PORT"
+    if ! curl -fsS --max-time 3 "http://127.0.0.1:$ES_PORT/_nodes/_local/settings?filter_path=nodes.*.settings.path.repo" 2>/dev/null | grep -q '"repo"'; then
+      log "warning: it was started without path.repo (snapshot tests fail); restart it: $0 down && $0 up"
+    fi
     return 0
   fi
   pid="$(read_pid "$ES_PIDFILE")"
@@ -203,9 +210,9 @@ es_up() {
     java_home="$(es_java_home)"
     es_fetch
     es_user
-    mkdir -p "$ES_DATA" "$ES_LOGS"
+    mkdir -p "$ES_DATA" "$ES_LOGS" "$ES_SNAPSHOTS"
     # ES refuses to run as root; it also writes its keystore into config/ on first start.
-    chown -R "$ES_USER:" "$ES_HOME" "$ES_DATA" "$ES_LOGS"
+    chown -R "$ES_USER:" "$ES_HOME" "$ES_DATA" "$ES_LOGS" "$ES_SNAPSHOTS"
     sysctl -q -w vm.max_map_count=262144 >/dev/null 2>&1 || true
     log "starting elasticsearch $ES_VERSION on 127.0.0.1:$ES_PORT (JDK $(basename "$java_home"))"
     # setsid: own session, so a signal to this script's process group does not reach the server;
@@ -222,6 +229,7 @@ es_up() {
         -E transport.port="$ES_TRANSPORT_PORT" \
         -E path.data="$ES_DATA" \
         -E path.logs="$ES_LOGS" \
+        -E path.repo="$ES_SNAPSHOTS" \
         -E cluster.routing.allocation.disk.threshold_enabled=false \
         -E action.destructive_requires_name=false
     ) </dev/null >"$ES_LOGS/startup.out" 2>&1 9>&- || {
