@@ -31,8 +31,11 @@ trap on_exit EXIT
 ES8_VERSION=8.19.21
 ES8_PORT=9251
 
-step 1 "test programs (rsyslog, logrotate, openssl, logger) and services: Redis, Elasticsearch (newest) and Elasticsearch $ES8_VERSION (deploy/dev/services.sh)"
+step 1 "test programs (rsyslog, logrotate, openssl, logger, hydra, sshd, poppler, docker compose) and services: Redis, Elasticsearch (newest) and Elasticsearch $ES8_VERSION (deploy/dev/services.sh)"
 bash deploy/dev/test-tools.sh
+# docker compose (for `docker compose config` of deploy/), a Dockerfile checker, nginx and syslog-ng,
+# built or unpacked into .cache/deploy-tools when missing (no Docker engine runs here).
+bash deploy/dev/compose.sh
 bash deploy/dev/services.sh up
 WATCHPOST_DEV_ES_VERSION=$ES8_VERSION WATCHPOST_DEV_ES_PORT=$ES8_PORT bash deploy/dev/services.sh up
 eval "$(bash deploy/dev/services.sh env)"
