@@ -20,10 +20,15 @@ const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a
  * Untrusted text as one plain line of at most `max` characters (code points), ellipsised.
  * Newlines and tabs become spaces: a name must not be able to push the layout around.
  */
+/** Arrows (U+2190–21FF, which the timeline's status entries use) are not in the embedded Roboto: written as ASCII. */
+const ARROWS = /[\u2190-\u21ff]/gu;
+const ARROW_TEXT: Readonly<Record<string, string>> = { '\u2192': '->', '\u2190': '<-', '\u2194': '<->', '\u21d2': '=>', '\u21d0': '<=', '\u21d4': '<=>' };
+
 export function plain(value: unknown, max = 120): string {
   // Anything but a string or number (an object smuggled into the JSON) prints as nothing, never as "[object Object]".
   const text = (typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' ? String(value) : '')
     .replace(UNSAFE, '')
+    .replace(ARROWS, (arrow) => ARROW_TEXT[arrow] ?? '?')
     .replace(/\s+/g, ' ')
     .trim();
   const points = Array.from(text);

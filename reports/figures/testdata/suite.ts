@@ -2,11 +2,17 @@
  * The figures suite, run against every store backend: the seeded week must give exactly the
  * hand-computed figures (expected.ts) whichever stores hold it.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../core/cases/types.js';
 import type { WeeklyFigures } from '../../../core/reports/types.js';
 import type { CaseStore, Collection, ListQuery } from '../../../core/stores/case-store.js';
 import type { EventStore } from '../../../core/stores/event-store.js';
+import { renderWeeklyReport } from '../../render/index.js';
 import { weekPeriod } from '../../week.js';
 import { gatherWeeklyFigures, type GatherDependencies } from '../index.js';
 import { EXPECTED, EXPECTED_LOOKUP } from './expected.js';
@@ -82,6 +88,34 @@ export function describeFiguresSuite(name: string, open: () => Promise<FiguresSt
       const figures = await gatherWeeklyFigures(deps({ ipInfo: ipInfo.lookup }), PERIOD);
       expect(figures).toEqual(EXPECTED);
       expect(ipInfo.calls).toEqual([EXPECTED_LOOKUP]);
+    });
+
+    it('writes the hand-computed figures of the seeded week into the PDF, every page of which renders', async () => {
+      const figures = await gatherWeeklyFigures(deps({ ipInfo: fakeIpInfo().lookup }), PERIOD);
+      const { pdf, pages } = await renderWeeklyReport(figures);
+      const dir = mkdtempSync(join(tmpdir(), 'watchpost-figures-pdf-'));
+      try {
+        const file = join(dir, 'week.pdf');
+        writeFileSync(file, pdf);
+        const run = promisify(execFile);
+        const { stdout } = await run('pdftotext', ['-layout', file, '-'], { maxBuffer: 16 * 1024 * 1024 });
+        const text = stdout.replace(/[ \t]+/g, ' ');
+        // The numbers of expected.ts, written out: they must reach the reader, not just the object.
+        expect(text).toContain('Watchpost raised 11 alerts this week, 83.3 % more than the week before');
+        expect(text).toContain('Example GmbH');
+        expect(text).toContain('2026-W46');
+        expect(text).toContain('SSH brute force');
+        expect(text).toMatch(/198\.51\.100\.23 .*US.*AS64501/);
+        expect(text).toContain('Example Transit');
+        expect(text).toContain('33.0 min');
+        // Roboto has no arrows: the engine's status entries print with ASCII ones, not as empty boxes.
+        expect(text).toContain('Status new -> acknowledged');
+        expect(text).toContain(`Page 2 of ${pages}`);
+        await run('pdftoppm', ['-png', '-r', '40', file, join(dir, 'page')]);
+        expect(readdirSync(dir).filter((name) => name.endsWith('.png'))).toHaveLength(pages);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('reads every page: the same figures when the store answers two records a page', async () => {
