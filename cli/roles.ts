@@ -21,6 +21,7 @@ import { createAlertingService, type AlertingService } from '../engine/alerting/
 import { startAlerting, type RunningAlerting } from './alerting.js';
 import { rulesApiDependencies, startDetection, type RunningDetection } from './detection.js';
 import { startMaintenance } from './maintenance.js';
+import { registerOperationsMetrics } from './operations-metrics.js';
 import { startReports, type RunningReports } from './reports.js';
 import { startResponse, type RunningResponse } from './response.js';
 import { packageRoot, VERSION } from './version.js';
@@ -128,6 +129,7 @@ export async function startRoles(roles: readonly RoleName[], config: Readonly<Co
   };
   try {
     const metrics = createMetricsRegistry({ role: roles.join('+') });
+    registerOperationsMetrics(metrics, { queue: backends.queue, cases: backends.cases, logger });
     const health = {
       events: backends.events,
       cases: backends.cases,
