@@ -11,10 +11,11 @@
 import type * as GeoipLite from 'geoip-lite';
 import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { OperationalError, UnexpectedError } from '../core/errors.js';
+import { isSpecialAddress } from '../core/net/special-ranges.js';
 
 /** What is known of one address. */
 export interface IpInfo {
@@ -45,18 +46,6 @@ export interface IpInfoOptions {
   /** The folder holding `asn-ipv4-num.csv` and `asn-ipv6-num.csv`. @defaultValue the installed `@ip-location-db/asn` */
   readonly asnDir?: string;
 }
-
-// Ranges no public registry answer applies to (IANA special-purpose registries): private,
-// loopback, link-local, CGNAT, documentation, benchmarking, multicast and reserved. Restated from
-// ingest/enrich/geoip/special-ranges.ts: reports/ does not import ingest/.
-const SPECIAL = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24],
-  ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) SPECIAL.addSubnet(network, prefix, 'ipv4');
-for (const [network, prefix] of [
-  ['::', 127], ['64:ff9b:1::', 48], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
-] as const) SPECIAL.addSubnet(network, prefix, 'ipv6');
 
 const MAPPED_V4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
 
@@ -95,7 +84,7 @@ function toAddress(input: string): Address | undefined {
   const mapped = MAPPED_V4.exec(trimmed)?.[1];
   const text = mapped ?? trimmed;
   const family = isIP(text);
-  if (family === 0 || SPECIAL.check(text, family === 4 ? 'ipv4' : 'ipv6')) return undefined;
+  if (family === 0 || isSpecialAddress(text)) return undefined;
   return family === 4
     ? { input, family: 4, text, decimal: String(ipv4Number(text)) }
     : { input, family: 6, text, decimal: ipv6Number(text).toString() };

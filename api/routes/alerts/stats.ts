@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type * as GeoipLite from 'geoip-lite';
 import { createRequire } from 'node:module';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { SEVERITIES, type Alert, type Role, type Severity } from '../../../core/cases/types.js';
 import type { Clock } from '../../../core/clock.js';
 import { UserError } from '../../../core/errors.js';
@@ -11,6 +11,7 @@ import { MAX_LIST_LIMIT, type CaseStore } from '../../../core/stores/case-store.
 import { requireRole } from '../../plugins/require-role.js';
 import { parseInstant } from './query.js';
 import { SeveritySchema } from './schemas.js';
+import { isSpecialAddress } from '../../../core/net/special-ranges.js';
 
 /** The most alerts one stats request reads; past it the figures cover the newest ones only. */
 export const MAX_STATS_ALERTS = 5_000;
@@ -70,18 +71,6 @@ export const AlertStatsResponse = Type.Object({
 });
 export type AlertStatsResponse = Static<typeof AlertStatsResponse>;
 
-// Ranges no public GeoIP answer applies to (IANA special-purpose registries): private, loopback,
-// link-local, CGNAT, documentation, benchmarking, multicast and reserved. Restated from
-// ingest/enrich/geoip/special-ranges.ts: api/ does not import ingest/.
-const SPECIAL = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24],
-  ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) SPECIAL.addSubnet(network, prefix, 'ipv4');
-for (const [network, prefix] of [
-  ['::', 127], ['64:ff9b:1::', 48], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
-] as const) SPECIAL.addSubnet(network, prefix, 'ipv6');
-
 /** A public address's country and coordinates; undefined for special-purpose ranges, non-addresses and misses. */
 export type SourceGeoLookup = (ip: string) => { country: string; lat?: number; lon?: number } | undefined;
 
@@ -93,7 +82,7 @@ let geoipLite: typeof GeoipLite | undefined;
  */
 export const lookupSourceGeo: SourceGeoLookup = (ip) => {
   const family = isIP(ip);
-  if (family === 0 || SPECIAL.check(ip, family === 4 ? 'ipv4' : 'ipv6')) return undefined;
+  if (family === 0 || isSpecialAddress(ip)) return undefined;
   geoipLite ??= createRequire(import.meta.url)('geoip-lite') as typeof GeoipLite;
   const found = geoipLite.lookup(ip);
   if (!found?.country) return undefined;
