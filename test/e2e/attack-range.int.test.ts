@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { SqliteCaseStore } from '../../backends/sqlite/case-store.js';
 import { openSqliteDatabase } from '../../backends/sqlite/database.js';
 import { makeCertificates, type TestCertificates } from '../../ingest/sources/syslog/testing.js';
 import { BIN } from '../helpers/cli.js';
+import { SHORT_BLOCK_SECONDS, SSH_BRUTE_FORCE_RULE, startWatchpostFor, writeShortBlockPlaybook } from '../helpers/e2e-watchpost.js';
 import { startHydraSsh, type HydraRun } from '../helpers/hydra.js';
 import { probeTcp, waitForReachability, type NetnsPair } from '../helpers/netns.js';
 import { freeTcpPort } from '../helpers/redis-server.js';
@@ -29,11 +30,9 @@ import { FAILED_PASSWORD, firstLineAt, logLines, startSshd, type RunningSshd } f
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
-const BRUTE_FORCE_RULE = 'f88732c5-e5a2-43e1-83cc-a0caa5f0a7bc';
 const TABLE = 'wpt_range';
 const SSH_PORT = 2222;
-// The shortest block a playbook may ask for: the loader refuses a `duration` under 1m.
-const TTL_SECONDS = 60;
+const TTL_SECONDS = SHORT_BLOCK_SECONDS;
 const PASSWORDS = Array.from({ length: 30 }, (_, i) => `guess-${String(i + 1).padStart(2, '0')}`);
 
 let pair: NetnsPair | undefined;
@@ -64,52 +63,14 @@ afterAll(async () => {
   if (certs) rmSync(certs.dir, { recursive: true, force: true });
 }, 30_000);
 
-/** Starts `watchpost start` and resolves once the TLS syslog listener and the playbook runner are up. */
-async function startWatchpost(configFile: string, dataDir: string): Promise<{ child: ChildProcess; log: () => string }> {
-  // Only the configured TLS listener: without --syslog-listen no UDP or TCP one is added.
-  const started = spawn(process.execPath, [BIN, 'start', '-c', configFile, '--data-dir', dataDir, '--api-listen', '127.0.0.1:0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  started.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output = (output + chunk).slice(-200_000)));
-  started.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output = (output + chunk).slice(-200_000)));
-  const log = () => output;
-  await waitUntil(() => {
-    if (started.exitCode !== null) throw new Error(`watchpost exited with ${started.exitCode}: ${output.slice(-4000)}`);
-    return /"protocol":"tls"[^\n]*syslog listener started/.test(output) && output.includes('playbook runner started') ? true : undefined;
-  }, 'watchpost to listen and run playbooks', 60_000).catch((error: unknown) => {
-    throw new Error(`${String(error)}: ${output.slice(-4000)}`);
-  });
-  return { child: started, log };
-}
-
 it('hydra against OpenSSH → rsyslog over TLS → alert → nftables block of the attacker → lifted after the TTL', async () => {
   pair = await createResponseLab('range');
   const { attacker, victim } = pair;
   dir = mkdtempSync(join(tmpdir(), 'wpt-e2e-range-'));
   certs = makeCertificates();
 
-  const playbooks = join(dir, 'playbooks');
-  mkdirSync(playbooks);
   // Replaces the shipped playbook of the same id: the block only, for the shortest TTL.
-  writeFileSync(
-    join(playbooks, 'block-ssh-brute-force.yml'),
-    `id: block-ssh-brute-force
-title: Block SSH brute-force sources (attack range, ${TTL_SECONDS} s)
-trigger:
-  on: alert
-  rules: [${BRUTE_FORCE_RULE}]
-steps:
-  - id: block
-    action: block-ip
-    drivers: [fw]
-    with:
-      address: "{{ alert.entities.source.ip }}"
-      reason: "{{ alert.ruleTitle }}: {{ alert.entities.source.ip }}"
-      duration: 1m
-`,
-  );
+  const playbooks = writeShortBlockPlaybook(dir, 'attack range');
   const syslogPort = await freeTcpPort();
   const configFile = join(dir, 'watchpost.yml');
   writeFileSync(
@@ -141,7 +102,7 @@ response:
   const hydraDir = join(dir, 'hydra');
   mkdirSync(hydraDir);
 
-  const watchpost = await startWatchpost(configFile, dataDir);
+  const watchpost = await startWatchpostFor(configFile, dataDir, 'tls');
   child = watchpost.child;
   sshd = await startSshd({ ns: victim.ns, address: victim.ipv4, port: SSH_PORT, dir: sshdDir });
   rsyslog = await startRsyslogFileForwarder({
@@ -201,7 +162,7 @@ response:
   const db = openSqliteDatabase(join(dataDir, 'watchpost.db'));
   try {
     const cases = new SqliteCaseStore(db);
-    const alerts = (await cases.alerts.list({ limit: 100 })).items.filter((alert) => alert.ruleId === BRUTE_FORCE_RULE);
+    const alerts = (await cases.alerts.list({ limit: 100 })).items.filter((alert) => alert.ruleId === SSH_BRUTE_FORCE_RULE);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]?.entities['source.ip']).toBe(attacker.ipv4);
     expect(alerts[0]?.transports).toEqual(['tls']);

@@ -1,5 +1,5 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SqliteCaseStore } from '../../backends/sqlite/case-store.js';
 import { openSqliteDatabase } from '../../backends/sqlite/database.js';
 import { BIN } from '../helpers/cli.js';
+import { SHORT_BLOCK_SECONDS, startWatchpostFor, writeShortBlockPlaybook } from '../helpers/e2e-watchpost.js';
 import { probeTcp, waitForReachability, type NetnsPair, type TcpService } from '../helpers/netns.js';
 import { freeTcpPort } from '../helpers/redis-server.js';
 import { createResponseLab, nftSetAddresses, waitUntil } from '../helpers/response-worker.js';
@@ -20,10 +21,8 @@ import { createResponseLab, nftSetAddresses, waitUntil } from '../helpers/respon
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
-const BRUTE_FORCE_RULE = 'f88732c5-e5a2-43e1-83cc-a0caa5f0a7bc';
 const TABLE = 'wpt_e2e';
-// The shortest block a playbook may ask for: the loader refuses a `duration` under 1m.
-const TTL_SECONDS = 60;
+const TTL_SECONDS = SHORT_BLOCK_SECONDS;
 
 let pair: NetnsPair | undefined;
 let service: TcpService;
@@ -45,49 +44,12 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts `watchpost start` and resolves once the TCP syslog listener and the playbook runner are up. */
-async function startWatchpost(configFile: string, dataDir: string, port: number): Promise<{ child: ChildProcess; log: () => string }> {
-  const started = spawn(process.execPath, [BIN, 'start', '-c', configFile, '--data-dir', dataDir, '--api-listen', '127.0.0.1:0', '--syslog-listen', `127.0.0.1:${port}`], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  started.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output = (output + chunk).slice(-200_000)));
-  started.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output = (output + chunk).slice(-200_000)));
-  const log = () => output;
-  await waitUntil(() => {
-    if (started.exitCode !== null) throw new Error(`watchpost exited with ${started.exitCode}: ${output.slice(-4000)}`);
-    return /"protocol":"tcp"[^\n]*syslog listener started/.test(output) && output.includes('playbook runner started') ? true : undefined;
-  }, 'watchpost to listen and run playbooks', 60_000).catch((error: unknown) => {
-    throw new Error(`${String(error)}: ${output.slice(-4000)}`);
-  });
-  return { child: started, log };
-}
-
 it('SSH brute force over syslog → alert → nftables block in the victim namespace → lifted after the TTL', async () => {
   pair = await createResponseLab('e2e');
   service = await pair.lab.tcpService(pair.victim.ns);
   dir = mkdtempSync(join(tmpdir(), 'wpt-e2e-response-'));
-  const playbooks = join(dir, 'playbooks');
-  mkdirSync(playbooks);
   // Replaces the shipped playbook of the same id: the block only, for the shortest TTL.
-  writeFileSync(
-    join(playbooks, 'block-ssh-brute-force.yml'),
-    `id: block-ssh-brute-force
-title: Block SSH brute-force sources (end-to-end test, ${TTL_SECONDS} s)
-trigger:
-  on: alert
-  rules: [${BRUTE_FORCE_RULE}]
-steps:
-  - id: block
-    action: block-ip
-    drivers: [fw]
-    with:
-      address: "{{ alert.entities.source.ip }}"
-      reason: "{{ alert.ruleTitle }}: {{ alert.entities.source.ip }}"
-      duration: 1m
-`,
-  );
+  const playbooks = writeShortBlockPlaybook(dir, 'end-to-end test');
   const configFile = join(dir, 'watchpost.yml');
   writeFileSync(
     configFile,
@@ -107,7 +69,7 @@ steps:
   const attacker = pair.attacker.ipv4;
 
   expect(await probeTcp(pair.attacker.ns, pair.victim.ipv4, service.port)).toBe('open');
-  const watchpost = await startWatchpost(configFile, dataDir, port);
+  const watchpost = await startWatchpostFor(configFile, dataDir, 'tcp', ['--syslog-listen', `127.0.0.1:${port}`]);
   child = watchpost.child;
 
   const sentAt: number[] = [];
